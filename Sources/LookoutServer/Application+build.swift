@@ -1,0 +1,46 @@
+public import Hummingbird
+import Logging
+import LookoutCore
+import LookoutStore
+public import ServiceLifecycle
+import Foundation
+
+/// Builds the application from its dependencies; `lookout serve` and the tests call the same code.
+/// `--role api` serves the API without the job worker, `--role worker` runs the worker and serves only
+/// health and metrics, `--role all` does both.
+public func buildApplication(_ dependencies: LookoutDependencies, role: LookoutConfiguration.Role? = nil) -> some ApplicationProtocol {
+    let configuration = dependencies.configuration
+    let role = role ?? configuration.role
+    var services: [any Service] = []
+    if role != .api {
+        services.append(JobWorker(queue: dependencies.jobs, metrics: dependencies.metrics, logger: dependencies.logger))
+    }
+    return Application(
+        router: buildRouter(dependencies, role: role),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lookout"),
+        services: services,
+        logger: dependencies.logger
+    )
+}
+
+/// The routes. With `LOOKOUT_ENABLE_SPINNAKER=false` the Spinnaker routes are not registered, so they
+/// answer 404 like any unknown path.
+public func buildRouter(_ dependencies: LookoutDependencies, role: LookoutConfiguration.Role = .all) -> Router<LookoutRequestContext> {
+    let router = Router(context: LookoutRequestContext.self)
+    router.add(middleware: JSONErrorMiddleware())
+    HealthController(dependencies: dependencies).addRoutes(to: router)
+    guard role != .worker else { return router }
+
+    let spinnakerEnabled = dependencies.configuration.enableSpinnaker
+    if spinnakerEnabled {
+        SpinnakerWebhookController(dependencies: dependencies).addRoutes(to: router)
+    }
+    let api = router.group("/api/v1").add(middleware: BearerAuthMiddleware(accounts: dependencies.accounts))
+    if spinnakerEnabled {
+        DeploymentsController(dependencies: dependencies).addRoutes(to: api)
+        SpinnakerConnectorController(dependencies: dependencies).addRoutes(to: api)
+    }
+    IncidentsController(dependencies: dependencies).addRoutes(to: api)
+    SettingsController(dependencies: dependencies).addRoutes(to: api)
+    return router
+}

@@ -1,0 +1,69 @@
+import Foundation
+public import Logging
+public import LookoutStore
+public import ServiceLifecycle
+import Synchronization
+import LookoutCore
+
+/// Runs background jobs from the database queue. Each job's effects and its completion commit in one
+/// transaction; a failure goes back to the queue with backoff, and the last one becomes a dead letter.
+public struct JobWorker: Service {
+    let queue: JobQueue
+    let metrics: LookoutMetrics
+    let logger: Logger
+    let owner: String
+    let idleDelay: Duration
+
+    public init(queue: JobQueue, metrics: LookoutMetrics, logger: Logger, idleDelay: Duration = .milliseconds(200)) {
+        self.queue = queue
+        self.metrics = metrics
+        self.logger = logger
+        self.owner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
+        self.idleDelay = idleDelay
+    }
+
+    public func run() async throws {
+        let stopping = Atomic<Bool>(false)
+        try await withGracefulShutdownHandler {
+            logger.info("job worker started", metadata: ["owner": "\(owner)"])
+            while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
+                let didWork = await runOne()
+                if !didWork { try? await Task.sleep(for: idleDelay) }
+            }
+            logger.info("job worker stopped")
+        } onGracefulShutdown: {
+            stopping.store(true, ordering: .relaxed)
+        }
+    }
+
+    /// Claims and runs one due job. Returns false when there was none.
+    @discardableResult
+    public func runOne() async -> Bool {
+        let job: ClaimedJob
+        do {
+            guard try await queue.hasDueJobs(), let claimed = try await queue.claim(owner: owner) else { return false }
+            job = claimed
+        } catch {
+            logger.error("claiming a job failed", metadata: ["error": "\(error)"])
+            return false
+        }
+        do {
+            let result = try await queue.database.transaction { db in
+                let result = try await JobHandlers.run(job, in: db)
+                try await JobQueue.complete(job, in: db)
+                return result
+            }
+            metrics.jobFinished(kind: job.kind.rawValue, outcome: "done")
+            logger.info("job done", metadata: ["job": "\(job.id)", "kind": "\(job.kind.rawValue)", "result": "\(result)"])
+        } catch {
+            do {
+                let action = try await queue.fail(job, error: "\(error)")
+                metrics.jobFinished(kind: job.kind.rawValue, outcome: action == .deadLetter ? "dead" : "retry")
+                logger.warning("job failed", metadata: ["job": "\(job.id)", "attempt": "\(job.attempts)", "error": "\(error)"])
+            } catch {
+                logger.error("recording a job failure failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+public import Logging
+public import LookoutStore
+public import LookoutSecrets
+public import LookoutCore
+import HummingbirdBcrypt
+
+/// What the application runs on: the database and its stores, the secret box and the metrics.
+/// `main` and the tests build it the same way.
+public struct LookoutDependencies: Sendable {
+    public let configuration: LookoutConfiguration
+    public let database: Database
+    public let accounts: AccountStore
+    public let executions: ExecutionStore
+    public let incidents: IncidentStore
+    public let settings: SettingsStore
+    public let jobs: JobQueue
+    public let ingest: IngestWriter
+    public let secretBox: SecretBox
+    public let metrics: LookoutMetrics
+    public let logger: Logger
+
+    /// Opens the database named by the configuration, applies migrations and loads the master key.
+    public static func open(configuration: LookoutConfiguration, logger: Logger, migrate: Bool = true) async throws -> LookoutDependencies {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        if let url = configuration.databaseURL, !url.hasPrefix("sqlite:") {
+            throw ConfigurationError.invalid("LOOKOUT_DATABASE_URL", nil, "sqlite:PATH (PostgreSQL support is not built yet)")
+        }
+        let database = try await Database.openSQLite(path: configuration.sqlitePath, logger: logger)
+        if migrate { try await Migrations.apply(to: database) }
+        let secretBox = try SecretBox.load(masterKeyBase64: configuration.masterKey, dataDirectory: configuration.dataDirectory)
+        return LookoutDependencies(
+            configuration: configuration,
+            database: database,
+            accounts: AccountStore(database: database),
+            executions: ExecutionStore(database: database),
+            incidents: IncidentStore(database: database),
+            settings: SettingsStore(database: database),
+            jobs: JobQueue(database: database),
+            ingest: IngestWriter(database: database, logger: logger),
+            secretBox: secretBox,
+            metrics: LookoutMetrics(),
+            logger: logger
+        )
+    }
+
+    // MARK: - Organisations, users and tokens (used by the CLI, the first start and the tests)
+
+    /// The organisation with this name, created with a fresh webhook token when missing.
+    public func ensureOrganisation(named name: String) async throws -> Organisation {
+        if let existing = try await accounts.organisation(named: name) { return existing }
+        let token = Tokens.generate(prefix: "whk")
+        do {
+            return try await accounts.createOrganisation(name: name, webhookTokenHash: Tokens.digest(token),
+                                                         webhookTokenSealed: try secretBox.seal(token))
+        } catch StoreError.conflict {
+            // Created meanwhile by another process.
+            guard let existing = try await accounts.organisation(named: name) else { throw StoreError.notFound("organisation \(name)") }
+            return existing
+        }
+    }
+
+    public func addUser(email: String, password: String, role: Role, organisation: String) async throws -> StoredUser {
+        guard email.contains("@") else { throw StoreError.invalid("email must be an email address") }
+        guard password.count >= 8 else { throw StoreError.invalid("password must have at least 8 characters") }
+        let org = try await ensureOrganisation(named: organisation)
+        return try await accounts.createUser(organisationId: org.id, email: email,
+                                             passwordHash: Bcrypt.hash(password, cost: 10), role: role)
+    }
+
+    /// Creates an API token for the user and returns it; only its digest is stored.
+    public func createAPIToken(email: String, name: String) async throws -> String {
+        guard let user = try await accounts.user(email: email) else { throw StoreError.notFound("user \(email)") }
+        let token = Tokens.generate(prefix: "lko")
+        try await accounts.createAPIToken(user: user, name: name, tokenHash: Tokens.digest(token))
+        return token
+    }
+
+    /// The organisation's current webhook token, decrypted (shown to admins only).
+    public func webhookToken(organisationId: String) async throws -> String? {
+        guard let sealed = try await accounts.sealedWebhookToken(organisationId: organisationId) else { return nil }
+        return try secretBox.open(sealed)
+    }
+
+    public func rotateWebhookToken(organisationId: String) async throws -> String {
+        let token = Tokens.generate(prefix: "whk")
+        try await accounts.replaceWebhookToken(organisationId: organisationId, tokenHash: Tokens.digest(token),
+                                               tokenSealed: try secretBox.seal(token))
+        return token
+    }
+
+    /// On a first start with no users: an admin in organisation `default`, from `LOOKOUT_ADMIN_EMAIL`
+    /// and `LOOKOUT_ADMIN_PASSWORD`, or with a generated password. Returns the generated password, if any,
+    /// for the caller to print once.
+    public func bootstrapAdminIfNeeded() async throws -> (email: String, generatedPassword: String?)? {
+        guard try await accounts.userCount() == 0 else { return nil }
+        let email = configuration.adminEmail ?? "admin@lookout.local"
+        let generated = configuration.adminPassword == nil ? String(Tokens.generate(prefix: "pw").dropFirst(3).prefix(20)) : nil
+        _ = try await addUser(email: email, password: configuration.adminPassword ?? generated!, role: .admin, organisation: "default")
+        return (email, generated)
+    }
+}

@@ -1,0 +1,108 @@
+public import SQLKit
+public import LookoutCore
+import Spinnaker
+import Logging
+import Foundation
+
+/// Incidents, scoped to one organisation on every query.
+public struct IncidentStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    static let columns = """
+        id, source, execution_id, application, pipeline_name, title, severity, status, summary, opened_at, resolved_at, updated_at
+        """
+
+    public func list(organisationId: String, status: Incident.Status?, limit: Int) async throws -> [Incident] {
+        try await database.read { db in
+            var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM incidents WHERE org_id = \(bind: organisationId)")
+            if let status { sql.appendInterpolation(unsafeRaw: " AND status = "); sql.appendInterpolation(bind: status.rawValue) }
+            sql.appendInterpolation(unsafeRaw: " ORDER BY opened_at DESC, id DESC LIMIT \(limit)")
+            return try await db.raw(sql).all().map(Self.incident(from:))
+        }
+    }
+
+    public func incident(organisationId: String, id: String) async throws -> Incident? {
+        try await database.read { db in
+            try await db.raw("SELECT \(unsafeRaw: Self.columns) FROM incidents WHERE org_id = \(bind: organisationId) AND id = \(bind: id)")
+                .first().map(Self.incident(from:))
+        }
+    }
+
+    /// Resolves or reopens. Returns the updated incident, or nil when it is not in this organisation.
+    public func setStatus(_ status: Incident.Status, organisationId: String, id: String) async throws -> Incident? {
+        let now = nowMillis()
+        let resolvedAt: Int64? = status == .resolved ? now : nil
+        try await database.transaction { db in
+            try await db.raw("""
+                UPDATE incidents SET status = \(bind: status.rawValue), resolved_at = \(bind: resolvedAt), updated_at = \(bind: now)
+                WHERE org_id = \(bind: organisationId) AND id = \(bind: id)
+                """).run()
+        }
+        return try await incident(organisationId: organisationId, id: id)
+    }
+
+    /// Opens the incident of a failed execution, unless it exists (one per execution, enforced by a
+    /// unique index). Runs inside the job's transaction. Returns the new incident's id, or nil.
+    static func openForExecution(organisationId: String, execution: ExecutionRecord, in db: any SQLDatabase) async throws -> String? {
+        guard let severity = IncidentPolicy.severity(for: execution.status) else { return nil }
+        let id = newIdentifier()
+        let now = nowMillis()
+        let title = PipelineFailureIncident.title(application: execution.application, pipeline: execution.pipelineName,
+                                                  status: execution.status)
+        let summary = PipelineFailureIncident.summary(of: execution.snapshot)
+        let row = try await db.raw("""
+            INSERT INTO incidents (id, org_id, source, execution_id, application, pipeline_name, title, severity, status,
+                                   summary, opened_at, resolved_at, updated_at)
+            VALUES (\(bind: id), \(bind: organisationId), 'pipeline', \(bind: execution.executionId), \(bind: execution.application),
+                    \(bind: execution.pipelineName), \(bind: title), \(bind: severity.rawValue), 'open', \(bind: summary),
+                    \(bind: execution.endTime ?? now), NULL, \(bind: now))
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """).first()
+        return row == nil ? nil : id
+    }
+
+    static func incident(from row: any SQLRow) throws -> Incident {
+        Incident(
+            id: try row.decode(column: "id", as: String.self),
+            source: try row.decode(column: "source", as: String.self),
+            executionId: try row.decode(column: "execution_id", as: String?.self),
+            application: try row.decode(column: "application", as: String?.self),
+            pipelineName: try row.decode(column: "pipeline_name", as: String?.self),
+            title: try row.decode(column: "title", as: String.self),
+            severity: IncidentPolicy.Severity(rawValue: try row.decode(column: "severity", as: String.self)) ?? .medium,
+            status: Incident.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .open,
+            summary: try row.decode(column: "summary", as: String.self),
+            openedAt: try row.decode(column: "opened_at", as: Int64.self),
+            resolvedAt: try row.decode(column: "resolved_at", as: Int64?.self),
+            updatedAt: try row.decode(column: "updated_at", as: Int64.self)
+        )
+    }
+}
+
+/// What the worker does for each job kind. Each handler runs in the transaction that completes the
+/// job, so its effects happen exactly once.
+public enum JobHandlers {
+    /// Returns a short description of what the job did, for logs.
+    public static func run(_ job: ClaimedJob, in db: any SQLDatabase) async throws -> String {
+        switch job.kind {
+        case .executionCompleted:
+            let payload = try job.decodePayload(ExecutionCompletedJob.self)
+            guard let execution = try await ExecutionStore.execution(organisationId: job.organisationId,
+                                                                       executionId: payload.executionId, in: db)
+            else { throw StoreError.notFound("execution \(payload.executionId)") }
+            let settings = try await SettingsStore.settings(organisationId: job.organisationId, in: db)
+            guard IncidentPolicy.opensIncident(execution.status, settings: settings) else {
+                return "no incident for \(execution.status.rawValue)"
+            }
+            if let id = try await IncidentStore.openForExecution(organisationId: job.organisationId, execution: execution, in: db) {
+                return "opened incident \(id)"
+            }
+            return "incident already open"
+        }
+    }
+}

@@ -1,0 +1,210 @@
+public import Foundation
+import SQLKit
+public import Spinnaker
+import LookoutCore
+public import Logging
+
+/// One Echo event ready to be stored: decoded, with the text forms prepared by the request handler
+/// (on whichever core it runs) so the single writer only runs SQL.
+public struct IngestItem: Sendable {
+    public var organisationId: String
+    public var event: EchoEvent
+    /// The request body, stored as the execution's latest snapshot when this event is the newest.
+    public var body: String
+    /// `ExecutionSnapshot` as JSON, for Orca events that carried an execution.
+    public var summary: String?
+    public var receivedAt: Int64
+
+    public init(organisationId: String, event: EchoEvent, body: String, summary: String?, receivedAt: Int64) {
+        self.organisationId = organisationId
+        self.event = event
+        self.body = body
+        self.summary = summary
+        self.receivedAt = receivedAt
+    }
+}
+
+public struct IngestOutcome: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case stored, duplicate, other
+    }
+
+    public var kind: Kind
+    public var executionId: String?
+    public var status: ExecutionStatus?
+}
+
+/// Stores webhook events with group commit: requests that arrive while a transaction is being written
+/// wait and go together into the next one, so each commit (and its fsync) serves many events. A
+/// caller is answered only after the transaction holding its event has committed, which is what lets
+/// the webhook answer 202 only for events that survive a crash.
+public actor IngestWriter {
+    private let database: Database
+    private let logger: Logger
+    private let maxBatch: Int
+    private var pending: [(IngestItem, CheckedContinuation<IngestOutcome, any Error>)] = []
+    private var flushing = false
+    /// Called after a commit that queued jobs, so the worker can start at once.
+    private let onJobsQueued: @Sendable () -> Void
+
+    public init(database: Database, logger: Logger, maxBatch: Int = 128, onJobsQueued: @escaping @Sendable () -> Void = {}) {
+        self.database = database
+        self.logger = logger
+        self.maxBatch = maxBatch
+        self.onJobsQueued = onJobsQueued
+    }
+
+    public func ingest(_ item: IngestItem) async throws -> IngestOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            pending.append((item, continuation))
+            if !flushing {
+                flushing = true
+                Task { await self.flush() }
+            }
+        }
+    }
+
+    private func flush() async {
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(maxBatch))
+            pending.removeFirst(batch.count)
+            let items = batch.map(\.0)
+            do {
+                let (outcomes, queuedJobs) = try await database.transaction { db in
+                    var outcomes: [IngestOutcome] = []
+                    var queued = false
+                    for item in items {
+                        let (outcome, jobs) = try await Self.store(item, in: db)
+                        outcomes.append(outcome)
+                        queued = queued || jobs
+                    }
+                    return (outcomes, queued)
+                }
+                for (entry, outcome) in zip(batch, outcomes) { entry.1.resume(returning: outcome) }
+                if queuedJobs { onJobsQueued() }
+            } catch {
+                // One bad event must not fail the others: store them one by one.
+                logger.warning("batch of \(batch.count) events failed, retrying singly", metadata: ["error": "\(error)"])
+                for (item, continuation) in batch {
+                    do {
+                        let (outcome, jobs) = try await database.transaction { db in try await Self.store(item, in: db) }
+                        continuation.resume(returning: outcome)
+                        if jobs { onJobsQueued() }
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+            }
+        }
+        flushing = false
+    }
+
+    /// Stores one event inside the caller's transaction. Returns whether a job was queued.
+    static func store(_ item: IngestItem, in db: any SQLDatabase) async throws -> (IngestOutcome, Bool) {
+        switch item.event {
+        case .other(let event):
+            try await db.raw("""
+                INSERT INTO other_events (org_id, event_id, source, event_type, application, created_at, received_at, body)
+                VALUES (\(bind: item.organisationId), \(bind: event.eventId), \(bind: event.source), \(bind: event.type),
+                        \(bind: event.application), \(bind: event.createdAt), \(bind: item.receivedAt), \(bind: item.body))
+                ON CONFLICT DO NOTHING
+                """).run()
+            return (IngestOutcome(kind: .other, executionId: nil, status: nil), false)
+        case .orca(let event):
+            return try await store(event, item: item, in: db)
+        }
+    }
+
+    private static func store(_ event: OrcaEvent, item: IngestItem, in db: any SQLDatabase) async throws -> (IngestOutcome, Bool) {
+        let org = item.organisationId
+        let inserted = try await db.raw("""
+            INSERT INTO execution_events (org_id, event_id, dedup_key, execution_id, event_type, stage_id, stage_name,
+                                          task_name, status, created_at, received_at)
+            VALUES (\(bind: org), \(bind: event.eventId), \(bind: event.deduplicationKey), \(bind: event.executionId),
+                    \(bind: event.type), \(bind: event.stageId), \(bind: event.stageName), \(bind: event.taskName),
+                    \(bind: event.subjectStatus.rawValue), \(bind: event.createdAt), \(bind: item.receivedAt))
+            ON CONFLICT DO NOTHING
+            RETURNING id
+            """).first()
+        guard inserted != nil else {
+            return (IngestOutcome(kind: .duplicate, executionId: event.executionId, status: nil), false)
+        }
+
+        let row = try await db.raw("""
+            SELECT status, mark_status, mark_steps, mark_activity FROM executions
+            WHERE org_id = \(bind: org) AND execution_id = \(bind: event.executionId)
+            """).first()
+        let current: ExecutionState? = try row.map { row in
+            ExecutionState(
+                status: ExecutionStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .notStarted,
+                mark: ProgressMark(
+                    status: try row.decode(column: "mark_status", as: Int.self),
+                    finishedSteps: try row.decode(column: "mark_steps", as: Int.self),
+                    latestActivity: try row.decode(column: "mark_activity", as: Int64.self)
+                )
+            )
+        }
+        let update = ExecutionTimeline.apply(event, to: current)
+        let state = update.state
+        let snapshot = event.execution
+
+        if current == nil {
+            let sortTime = snapshot?.buildTime ?? snapshot?.startTime ?? event.createdAt ?? item.receivedAt
+            try await db.raw("""
+                INSERT INTO executions (org_id, execution_id, application, pipeline_name, pipeline_config_id, execution_type,
+                    status, trigger_type, trigger_user, build_time, start_time, end_time, duration_ms, sort_time,
+                    mark_status, mark_steps, mark_activity, summary, snapshot_body, first_event_at, last_event_at, event_count)
+                VALUES (\(bind: org), \(bind: event.executionId), \(bind: snapshot?.application ?? event.application),
+                    \(bind: snapshot?.name), \(bind: snapshot?.pipelineConfigId),
+                    \(bind: snapshot?.type ?? (event.scope == .orchestration ? "ORCHESTRATION" : "PIPELINE")),
+                    \(bind: state.status.rawValue), \(bind: snapshot?.trigger.type), \(bind: snapshot?.trigger.user),
+                    \(bind: snapshot?.buildTime), \(bind: snapshot?.startTime), \(bind: snapshot?.endTime),
+                    \(bind: snapshot?.durationMs), \(bind: sortTime),
+                    \(bind: state.mark.status), \(bind: state.mark.finishedSteps), \(bind: state.mark.latestActivity),
+                    \(bind: item.summary), \(bind: snapshot == nil ? nil : item.body), \(bind: item.receivedAt),
+                    \(bind: item.receivedAt), 1)
+                """).run()
+        } else if update.replaceSnapshot, let snapshot {
+            try await db.raw("""
+                UPDATE executions SET
+                    application = COALESCE(\(bind: snapshot.application), application),
+                    pipeline_name = COALESCE(\(bind: snapshot.name), pipeline_name),
+                    pipeline_config_id = COALESCE(\(bind: snapshot.pipelineConfigId), pipeline_config_id),
+                    execution_type = \(bind: snapshot.type),
+                    status = \(bind: state.status.rawValue),
+                    trigger_type = COALESCE(\(bind: snapshot.trigger.type), trigger_type),
+                    trigger_user = COALESCE(\(bind: snapshot.trigger.user), trigger_user),
+                    build_time = COALESCE(\(bind: snapshot.buildTime), build_time),
+                    start_time = COALESCE(\(bind: snapshot.startTime), start_time),
+                    end_time = \(bind: snapshot.endTime),
+                    duration_ms = \(bind: snapshot.durationMs),
+                    mark_status = \(bind: state.mark.status), mark_steps = \(bind: state.mark.finishedSteps),
+                    mark_activity = \(bind: state.mark.latestActivity),
+                    summary = \(bind: item.summary), snapshot_body = \(bind: item.body),
+                    last_event_at = \(bind: item.receivedAt), event_count = event_count + 1
+                WHERE org_id = \(bind: org) AND execution_id = \(bind: event.executionId)
+                """).run()
+        } else {
+            try await db.raw("""
+                UPDATE executions SET
+                    status = \(bind: state.status.rawValue),
+                    mark_status = \(bind: state.mark.status), mark_steps = \(bind: state.mark.finishedSteps),
+                    mark_activity = \(bind: state.mark.latestActivity),
+                    last_event_at = \(bind: item.receivedAt), event_count = event_count + 1
+                WHERE org_id = \(bind: org) AND execution_id = \(bind: event.executionId)
+                """).run()
+        }
+
+        var queued = false
+        if update.completed {
+            queued = try await JobQueue.enqueue(
+                kind: .executionCompleted,
+                organisationId: org,
+                payload: ExecutionCompletedJob(executionId: event.executionId, status: state.status),
+                deduplicationKey: "execution.completed:\(org):\(event.executionId):\(state.status.rawValue)",
+                in: db
+            )
+        }
+        return (IngestOutcome(kind: .stored, executionId: event.executionId, status: state.status), queued)
+    }
+}

@@ -1,0 +1,8 @@
+import LookoutCLI
+
+@main
+struct Entrypoint {
+    static func main() async {
+        await LookoutMain.run()
+    }
+}
