@@ -90,20 +90,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "SpinnakerTests",
+        .target(
+            name: "LookoutTestSupport",
             dependencies: ["Spinnaker"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SpinnakerTests",
+            dependencies: ["Spinnaker", "LookoutTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "LookoutCoreTests",
-            dependencies: ["LookoutCore", "Spinnaker"],
+            dependencies: ["LookoutCore", "Spinnaker", "LookoutTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LookoutServerTests",
             dependencies: [
-                "LookoutServer", "LookoutStore", "LookoutCore", "Spinnaker",
+                "LookoutServer", "LookoutStore", "LookoutCore", "Spinnaker", "LookoutTestSupport", "LookoutSecrets",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

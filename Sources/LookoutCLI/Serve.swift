@@ -50,6 +50,7 @@ struct Serve: AsyncParsableCommand {
             } else {
                 print("Created the first admin: \(admin.email).")
             }
+            fflush(nil)  // flush every stream: `stdout` itself is not concurrency-safe to name
         }
         logger.info("lookout starting", metadata: [
             "address": "\(configuration.host):\(configuration.port)", "role": "\(parsedRole.rawValue)",

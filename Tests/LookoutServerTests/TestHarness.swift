@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import LookoutCore
+import LookoutServer
+import LookoutStore
+import LookoutTestSupport
+import Spinnaker
+import Testing
+
+/// A Lookout with its own SQLite database in a temporary directory, built by the same
+/// `LookoutDependencies.open` and `buildApplication` as `lookout serve`.
+struct TestHarness {
+    let dependencies: LookoutDependencies
+    let directory: URL
+
+    static func make(_ configure: (inout LookoutConfiguration) -> Void = { _ in }) async throws -> TestHarness {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-test-\(UUID().uuidString)")
+        var configuration = LookoutConfiguration()
+        configuration.dataDirectory = directory.path
+        configuration.publicURL = "https://lookout.example.com"
+        configure(&configuration)
+        var logger = Logger(label: "lookout-test")
+        logger.logLevel = .warning
+        let dependencies = try await LookoutDependencies.open(configuration: configuration, logger: logger)
+        return TestHarness(dependencies: dependencies, directory: directory)
+    }
+
+    /// An organisation with one user per role, their API tokens, and the webhook token.
+    struct Tenant {
+        var organisation: Organisation
+        var admin: String
+        var operatorToken: String
+        var viewer: String
+        var webhookToken: String
+    }
+
+    func tenant(_ name: String) async throws -> Tenant {
+        var tokens: [Role: String] = [:]
+        for role in Role.allCases {
+            let email = "\(role.rawValue)@\(name).example.com"
+            _ = try await dependencies.addUser(email: email, password: "correct horse battery", role: role, organisation: name)
+            tokens[role] = try await dependencies.createAPIToken(email: email, name: "test")
+        }
+        let organisation = try #require(try await dependencies.accounts.organisation(named: name))
+        let webhook = try #require(try await dependencies.webhookToken(organisationId: organisation.id))
+        return Tenant(organisation: organisation, admin: tokens[.admin]!, operatorToken: tokens[.operator]!, viewer: tokens[.viewer]!,
+                      webhookToken: webhook)
+    }
+
+    /// Runs `body` with a fresh harness and closes its database afterwards, whatever happens.
+    static func run(_ configure: (inout LookoutConfiguration) -> Void = { _ in },
+                    _ body: (TestHarness) async throws -> Void) async throws {
+        let harness = try await make(configure)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.close()
+            throw error
+        }
+        await harness.close()
+    }
+
+    func close() async {
+        await dependencies.database.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await buildApplication(dependencies).test(.router, body)
+    }
+}
+
+extension TestClientProtocol {
+    /// POSTs an Echo event to the webhook with the token in the URL.
+    func postEvent(_ event: JSONValue, token: String, contentType: String = "application/json; charset=UTF-8") async throws -> TestResponse {
+        try await execute(uri: "/spinnaker/webhook/\(token)", method: .post, headers: [.contentType: contentType],
+                          body: ByteBuffer(bytes: SyntheticEcho.body(event)))
+    }
+
+    func get(_ uri: String, token: String) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(token)"])
+    }
+
+    func json(_ uri: String, token: String) async throws -> JSONValue {
+        let response = try await get(uri, token: token)
+        #expect(response.status == .ok, "GET \(uri) answered \(response.status)")
+        return try JSONValue.parse(Data(buffer: response.body))
+    }
+
+    /// Waits for the background worker to open `count` incidents (it polls every 200 ms).
+    func waitForIncidents(_ count: Int, token: String, timeout: Duration = .seconds(10)) async throws -> [JSONValue] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let incidents = try await json("/api/v1/incidents", token: token)["incidents"]?.arrayValue ?? []
+            if incidents.count >= count || ContinuousClock.now > deadline { return incidents }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}
+
+extension TestResponse {
+    var json: JSONValue? { try? JSONValue.parse(Data(buffer: body)) }
+    var errorCode: String? { json?["error"]?["code"]?.stringValue }
+}
+
+import NIOCore
+
+extension Data {
+    init(buffer: ByteBuffer) {
+        self = Data(buffer.readableBytesView)
+    }
+}
