@@ -56,13 +56,15 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             let code: String
             switch error.status {
-            case .notFound: code = "not_found"
+            case .notFound: code = "no_route"
             case .contentTooLarge: code = "too_large"
             case .methodNotAllowed: code = "method_not_allowed"
             case .unauthorized: code = "unauthorized"
             default: code = error.status.code < 500 ? "bad_request" : "internal"
             }
-            let message = error.body ?? error.status.reasonPhrase
+            let message = error.status == .notFound
+                ? "No endpoint \(request.method.rawValue) \(request.uri.path)."
+                : (error.body ?? error.status.reasonPhrase)
             return APIError.jsonResponse(status: error.status, code: code, message: message, headers: error.headers)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])

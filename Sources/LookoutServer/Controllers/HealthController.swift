@@ -6,7 +6,8 @@ import LookoutCore
 import Logging
 import Foundation
 
-/// `/healthz` (the process answers), `/readyz` (database reachable and migrated) and `/metrics`.
+/// `/healthz` (the process answers), `/readyz` (database reachable and migrated), `/metrics` and
+/// `/openapi.yaml`.
 struct HealthController {
     let dependencies: LookoutDependencies
 
@@ -33,6 +34,14 @@ struct HealthController {
             }
             return try HealthStatus(status: ready ? "ready" : "not_ready", checks: checks)
                 .response(status: ready ? .ok : .serviceUnavailable)
+        }
+        router.get("/openapi.yaml") { _, _ in
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+                  let data = try? Data(contentsOf: url) else {
+                throw APIError(.internalServerError, "internal", "The OpenAPI document is missing from this build.")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         router.get("/metrics") { _, _ in
             if let counts = try? await dependencies.jobs.countsByState() { dependencies.metrics.setJobsByState(counts) }
