@@ -42,10 +42,9 @@ public struct OrcaEvent: Sendable {
     public var stageName: String?
     /// `<stageType>.<taskName>` for task events.
     public var taskName: String?
-    /// The execution snapshot, when the event carried one (task events may not).
+    /// The execution snapshot, when the event carried one (task events may not). Only the fields the
+    /// timeline needs are read; the raw event is stored whole for later analysis.
     public var execution: ExecutionSnapshot?
-    /// The raw execution JSON, kept for later analysis (RCA compares runs).
-    public var executionJSON: JSONValue?
 
     /// The status this event reports for its own subject: the execution for execution-level events,
     /// the stage or task otherwise. Read from the snapshot when present, else from the phase.

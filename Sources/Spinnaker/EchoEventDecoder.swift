@@ -10,7 +10,7 @@ public enum EchoEventDecoder {
     public static func decode(_ body: Data) throws(EchoDecodingError) -> EchoEvent {
         let document: JSONValue
         do {
-            document = try JSONValue.parse(body)
+            document = try JSONValue.parse(body, shape: EchoShapes.envelope)
         } catch {
             throw .notJSON
         }
@@ -89,7 +89,6 @@ public enum EchoEventDecoder {
             stageName: stageName,
             taskName: parsed.scope == .task ? content_["taskName"]?.nonEmptyString : nil,
             execution: execution,
-            executionJSON: executionJSON
         ))
     }
 
@@ -142,7 +141,6 @@ public enum EchoEventDecoder {
             stageName: nil,
             taskName: nil,
             execution: execution,
-            executionJSON: json
         ))
     }
 
@@ -152,7 +150,7 @@ public enum EchoEventDecoder {
     private static func unflatten(_ value: JSONValue?, field: String) throws(EchoDecodingError) -> JSONValue? {
         guard case .string(let text)? = value else { return value }
         do {
-            return try JSONValue.parse(Data(text.utf8))
+            return try JSONValue.parse(Data(text.utf8), shape: field == "content" ? EchoShapes.content : .everything)
         } catch {
             throw .invalidField(field, "a flattened field must hold JSON text")
         }
@@ -167,6 +165,35 @@ public enum EchoEventDecoder {
         else { return nil }
         return (scope, phase)
     }
+}
+
+/// What of an Echo event the decoder builds: everything except the bulk of the execution (stage
+/// contexts and outputs, initial config, the parent execution's stages), which `ExecutionSnapshot` does
+/// not read. Skipping it is most of the cost of an 85 KB event.
+enum EchoShapes {
+    static let execution: JSONShape = .only([
+        "id": .everything, "type": .everything, "application": .everything, "name": .everything,
+        "description": .everything, "status": .everything, "buildTime": .everything, "startTime": .everything,
+        "endTime": .everything, "canceled": .everything, "canceledBy": .everything, "cancellationReason": .everything,
+        "pipelineConfigId": .everything, "authentication": .everything,
+        "trigger": .all(except: ["parentExecution": .only(["id": .everything, "name": .everything, "application": .everything])]),
+        "stages": .array(.only([
+            "id": .everything, "refId": .everything, "type": .everything, "name": .everything, "status": .everything,
+            "startTime": .everything, "endTime": .everything, "parentStageId": .everything,
+            "syntheticStageOwner": .everything, "requisiteStageRefIds": .everything, "tasks": .everything,
+            "context": .only(["exception": .everything, "kato.tasks": .everything, "failureMessage": .everything]),
+        ])),
+    ])
+
+    /// `content` of an Orca event: the stage `context` repeats what the execution has.
+    static let content: JSONShape = .all(except: ["execution": execution, "context": .only([:])])
+
+    /// The envelope, raw or wrapped (`payload`), or the flat legacy shape (top-level `execution`).
+    static let envelope: JSONShape = .all(except: [
+        "content": content,
+        "execution": execution,
+        "payload": .all(except: ["content": content]),
+    ])
 }
 
 /// Why a body is not an Echo event. Each case is a different thing for the sender to fix.

@@ -9,11 +9,11 @@ struct JSONParser {
 
     static let maxDepth = 512
 
-    static func parse(_ data: Data) throws -> JSONValue {
+    static func parse(_ data: Data, shape: JSONShape = .everything) throws -> JSONValue {
         try data.withUnsafeBytes { raw in
             var parser = JSONParser(bytes: raw.bindMemory(to: UInt8.self))
             parser.skipWhitespace()
-            let value = try parser.parseValue(depth: 0)
+            let value = try parser.parseValue(depth: 0, shape: shape)
             parser.skipWhitespace()
             guard parser.index == parser.bytes.count else { throw Failure() }
             return value
@@ -36,11 +36,11 @@ struct JSONParser {
         }
     }
 
-    mutating func parseValue(depth: Int) throws -> JSONValue {
+    mutating func parseValue(depth: Int, shape: JSONShape) throws -> JSONValue {
         guard index < bytes.count, depth < Self.maxDepth else { throw Failure() }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
-        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1, shape: shape)
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1, shape: shape)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"): try expect("true"); return .bool(true)
         case UInt8(ascii: "f"): try expect("false"); return .bool(false)
@@ -57,7 +57,7 @@ struct JSONParser {
         index += count
     }
 
-    mutating func parseObject(depth: Int) throws -> JSONValue {
+    mutating func parseObject(depth: Int, shape: JSONShape) throws -> JSONValue {
         index += 1
         var members: [String: JSONValue] = [:]
         skipWhitespace()
@@ -73,7 +73,11 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure() }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth)
+            if let child = shape.member(key) {
+                members[key] = try parseValue(depth: depth, shape: child)
+            } else {
+                try skipValue(depth: depth)
+            }
             skipWhitespace()
             guard index < bytes.count else { throw Failure() }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -82,7 +86,7 @@ struct JSONParser {
         }
     }
 
-    mutating func parseArray(depth: Int) throws -> JSONValue {
+    mutating func parseArray(depth: Int, shape: JSONShape) throws -> JSONValue {
         index += 1
         var items: [JSONValue] = []
         skipWhitespace()
@@ -92,7 +96,7 @@ struct JSONParser {
         }
         while true {
             skipWhitespace()
-            items.append(try parseValue(depth: depth))
+            items.append(try parseValue(depth: depth, shape: shape.element))
             skipWhitespace()
             guard index < bytes.count else { throw Failure() }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -162,6 +166,52 @@ struct JSONParser {
         throw Failure()
     }
 
+    /// Steps over one value without building it, checking that it is well-formed JSON.
+    mutating func skipValue(depth: Int) throws {
+        guard index < bytes.count, depth < Self.maxDepth else { throw Failure() }
+        switch bytes[index] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let close = bytes[index] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            let isObject = close == UInt8(ascii: "}")
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == close { index += 1; return }
+            while true {
+                skipWhitespace()
+                if isObject {
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Failure() }
+                    try skipString()
+                    skipWhitespace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure() }
+                    index += 1
+                    skipWhitespace()
+                }
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < bytes.count else { throw Failure() }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == close { index += 1; return }
+                throw Failure()
+            }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expect("true")
+        case UInt8(ascii: "f"): try expect("false")
+        case UInt8(ascii: "n"): try expect("null")
+        default: _ = try parseNumber()
+        }
+    }
+
+    mutating func skipString() throws {
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { index += 1; return }
+            if byte < 0x20 { throw Failure() }
+            index += byte == UInt8(ascii: "\\") ? 2 : 1
+        }
+        throw Failure()
+    }
+
     mutating func parseHex4() throws -> UInt32 {
         guard index + 4 <= bytes.count else { throw Failure() }
         var value: UInt32 = 0
@@ -206,6 +256,37 @@ struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw Failure() }
         return value
+    }
+}
+
+/// Which parts of a document to build. Parts left out are still checked for well-formedness but cost
+/// no allocation. Used on the ingest path, where only the fields of an execution that the timeline
+/// needs are built (the raw body is stored whole for later analysis). Where the document does not
+/// have the expected kind of value, everything below is built.
+public indirect enum JSONShape: Sendable {
+    /// Builds everything below.
+    case everything
+    /// Objects: the named members with their shapes; others with `others`, or left out when nil.
+    case object(members: [String: JSONShape], others: JSONShape?)
+    /// Arrays whose elements have this shape.
+    case array(JSONShape)
+
+    /// Objects keep only the named members.
+    public static func only(_ members: [String: JSONShape]) -> JSONShape { .object(members: members, others: nil) }
+
+    /// Objects keep every member; the named ones get their own shapes.
+    public static func all(except members: [String: JSONShape]) -> JSONShape { .object(members: members, others: .everything) }
+
+    func member(_ key: String) -> JSONShape? {
+        switch self {
+        case .everything, .array: return .everything
+        case .object(let members, let others): return members[key] ?? others
+        }
+    }
+
+    var element: JSONShape {
+        if case .array(let shape) = self { return shape }
+        return .everything
     }
 }
 

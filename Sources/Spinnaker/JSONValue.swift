@@ -95,9 +95,9 @@ extension JSONValue: Codable {
 
 extension JSONValue {
     /// Parses UTF-8 JSON text (see `JSONParser` for why not `JSONSerialization`).
-    public static func parse(_ data: Data) throws -> JSONValue {
+    public static func parse(_ data: Data, shape: JSONShape = .everything) throws -> JSONValue {
         do {
-            return try JSONParser.parse(data)
+            return try JSONParser.parse(data, shape: shape)
         } catch {
             throw JSONValueError.invalidJSON
         }

@@ -36,3 +36,21 @@ import Testing
         }
     }
 }
+
+/// Building only part of an event must not change what the timeline reads from it.
+@Suite struct ShapedDecodingTests {
+    @Test func shapedDecodingGivesTheSameSnapshotAsFullParsing() throws {
+        for execution in [try Fixtures.terminalExecution(), try Fixtures.succeededExecution(),
+                          try Fixtures.json("spinnaker/gate-pipelines-id-RUNNING.json")] {
+            let stage = execution["stages"]?.arrayValue?.first
+            for raw in [SyntheticEcho.raw(type: "orca:stage:complete", execution: execution, stage: stage),
+                        SyntheticEcho.flattened(SyntheticEcho.raw(type: "orca:pipeline:failed", execution: execution)),
+                        SyntheticEcho.wrapped(SyntheticEcho.raw(type: "orca:pipeline:complete", execution: execution))] {
+                guard case .orca(let event) = try EchoEventDecoder.decode(SyntheticEcho.body(raw)) else {
+                    Issue.record("not an Orca event"); continue
+                }
+                #expect(event.execution == ExecutionSnapshot(json: execution))
+            }
+        }
+    }
+}
