@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .executableTarget(
@@ -37,7 +39,7 @@ let package = Package(
         .target(
             name: "LookoutCLI",
             dependencies: [
-                "LookoutServer", "LookoutStore", "LookoutCore",
+                "LookoutServer", "LookoutStore", "LookoutCore", "SpinnakerSimulator", "Spinnaker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -47,7 +49,12 @@ let package = Package(
         ),
         .target(
             name: "Spinnaker",
-            dependencies: [],
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -58,8 +65,10 @@ let package = Package(
         .target(
             name: "LookoutSecrets",
             dependencies: [
-                "LookoutCore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -92,6 +101,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SpinnakerSimulator",
+            dependencies: [
+                "Spinnaker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LookoutTestSupport",
             dependencies: ["Spinnaker"],
             swiftSettings: swiftSettings
@@ -109,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "LookoutServerTests",
             dependencies: [
-                "LookoutServer", "LookoutStore", "LookoutCore", "Spinnaker", "LookoutTestSupport", "LookoutSecrets",
+                "LookoutServer", "LookoutStore", "LookoutCore", "Spinnaker", "LookoutTestSupport", "LookoutSecrets", "SpinnakerSimulator",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

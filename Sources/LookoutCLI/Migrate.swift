@@ -19,6 +19,6 @@ struct Migrate: AsyncParsableCommand {
         let applied = try await Migrations.apply(to: dependencies.database)
         print(applied.isEmpty ? "Schema is up to date (version \(Migrations.latestVersion))."
                               : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
-        await dependencies.database.close()
+        await dependencies.close()
     }
 }

@@ -59,6 +59,6 @@ struct Serve: AsyncParsableCommand {
         ])
         let app = buildApplication(dependencies)
         try await app.runService()
-        await dependencies.database.close()
+        await dependencies.close()
     }
 }

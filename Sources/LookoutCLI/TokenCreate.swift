@@ -25,10 +25,10 @@ struct Token: AsyncParsableCommand {
                 let token = try await dependencies.createAPIToken(email: email, name: name)
                 print(token)
             } catch {
-                await dependencies.database.close()
+                await dependencies.close()
                 fail("\(error)")
             }
-            await dependencies.database.close()
+            await dependencies.close()
         }
     }
 }

@@ -28,10 +28,10 @@ struct User: AsyncParsableCommand {
                 let user = try await dependencies.addUser(email: email, password: password, role: parsedRole, organisation: org)
                 print("Added \(user.email) (\(parsedRole.rawValue)) to organisation \(org).")
             } catch {
-                await dependencies.database.close()
+                await dependencies.close()
                 fail("\(error)")
             }
-            await dependencies.database.close()
+            await dependencies.close()
         }
     }
 }

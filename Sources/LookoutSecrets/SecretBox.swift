@@ -64,12 +64,14 @@ public enum SecretsError: Error, CustomStringConvertible {
     case invalidMasterKey(String)
     case keyFileUnwritable(String)
     case cryptoFailure
+    case vault(String)
 
     public var description: String {
         switch self {
         case .invalidMasterKey(let why): return "Invalid master key: \(why)."
         case .keyFileUnwritable(let path): return "Cannot create the master key file \(path)."
         case .cryptoFailure: return "A stored secret could not be decrypted (wrong master key or damaged data)."
+        case .vault(let what): return "\(what)."
         }
     }
 }

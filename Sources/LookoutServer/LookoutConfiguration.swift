@@ -32,6 +32,8 @@ public struct LookoutConfiguration: Sendable {
     public var webhookMaxBody = 32 * 1024 * 1024
     public var logLevel: Logger.Level = .info
     public var role: Role = .all
+    /// `LOOKOUT_GATE_ALLOWED_HOSTS`: when set, Gate URLs must name one of these hosts (`*.example.com` allowed).
+    public var gateAllowedHosts: [String] = []
 
     public init() {}
 
@@ -117,6 +119,9 @@ public struct LookoutConfiguration: Sendable {
                 throw .invalid("LOOKOUT_WEBHOOK_MAX_BODY", v, "a size from 1KiB to 1GiB, e.g. 33554432, 32MiB or 512KiB")
             }
             webhookMaxBody = bytes
+        }
+        if let v = text("LOOKOUT_GATE_ALLOWED_HOSTS") {
+            gateAllowedHosts = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         if let v = text("LOOKOUT_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: v.lowercased()) else {

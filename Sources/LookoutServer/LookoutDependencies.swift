@@ -4,6 +4,7 @@ public import LookoutStore
 public import LookoutSecrets
 public import LookoutCore
 import HummingbirdBcrypt
+import Spinnaker
 
 /// What the application runs on: the database and its stores, the secret box and the metrics.
 /// `main` and the tests build it the same way.
@@ -17,6 +18,8 @@ public struct LookoutDependencies: Sendable {
     public let jobs: JobQueue
     public let ingest: IngestWriter
     public let secretBox: SecretBox
+    public let secrets: any SecretStore
+    public let spinnaker: SpinnakerConnector
     public let metrics: LookoutMetrics
     public let logger: Logger
 
@@ -29,6 +32,16 @@ public struct LookoutDependencies: Sendable {
         let database = try await Database.openSQLite(path: configuration.sqlitePath, logger: logger)
         if migrate { try await Migrations.apply(to: database) }
         let secretBox = try SecretBox.load(masterKeyBase64: configuration.masterKey, dataDirectory: configuration.dataDirectory)
+        let secrets: any SecretStore
+        switch configuration.secrets {
+        case .local:
+            secrets = DatabaseSecretStore(database: database, box: secretBox)
+        case .vault:
+            secrets = VaultSecretStore(address: configuration.vaultAddress ?? "", token: configuration.vaultToken ?? "",
+                                       mount: configuration.vaultMount)
+        }
+        let spinnaker = SpinnakerConnector(connections: SpinnakerConnectionStore(database: database), secrets: secrets,
+                                           policy: GateURLPolicy(allowedHosts: configuration.gateAllowedHosts), logger: logger)
         return LookoutDependencies(
             configuration: configuration,
             database: database,
@@ -39,9 +52,18 @@ public struct LookoutDependencies: Sendable {
             jobs: JobQueue(database: database),
             ingest: IngestWriter(database: database, logger: logger),
             secretBox: secretBox,
+            secrets: secrets,
+            spinnaker: spinnaker,
             metrics: LookoutMetrics(),
             logger: logger
         )
+    }
+
+    /// Releases connections: Gate clients, the Vault client and the database.
+    public func close() async {
+        await spinnaker.shutdown()
+        if let vault = secrets as? VaultSecretStore { await vault.shutdown() }
+        await database.close()
     }
 
     // MARK: - Organisations, users and tokens (used by the CLI, the first start and the tests)

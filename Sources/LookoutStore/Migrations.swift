@@ -160,6 +160,33 @@ public enum Migrations {
             "CREATE UNIQUE INDEX incidents_one_per_execution ON incidents (org_id, execution_id)",
             "CREATE INDEX incidents_by_time ON incidents (org_id, opened_at DESC)",
         ]),
+        Migration(version: 3, name: "secrets and the Spinnaker connection", statements: [
+            """
+            CREATE TABLE secrets (
+                org_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                sealed TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (org_id, name)
+            )
+            """,
+            """
+            CREATE TABLE spinnaker_connections (
+                org_id TEXT PRIMARY KEY,
+                gate_url TEXT NOT NULL,
+                auth_method TEXT NOT NULL,
+                username TEXT,
+                secret_backend TEXT NOT NULL,
+                version BIGINT NOT NULL,
+                validated_at BIGINT,
+                validation_error TEXT,
+                accounts TEXT NOT NULL,
+                application_count INTEGER,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

@@ -63,7 +63,7 @@ struct TestHarness {
     }
 
     func close() async {
-        await dependencies.database.close()
+        await dependencies.close()
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import LookoutStore
+import LookoutSecrets
 import SQLKit
 import Prometheus
 import LookoutCore
@@ -31,6 +32,13 @@ struct HealthController {
             } catch {
                 ready = false
                 checks["database"] = "unreachable"
+            }
+            do {
+                try await dependencies.secrets.checkReady()
+                checks["secrets"] = "ok (\(dependencies.secrets.backendName))"
+            } catch {
+                ready = false
+                checks["secrets"] = "\(error)"
             }
             return try HealthStatus(status: ready ? "ready" : "not_ready", checks: checks)
                 .response(status: ready ? .ok : .serviceUnavailable)
