@@ -114,7 +114,7 @@ let package = Package(
         ),
         .target(
             name: "LookoutTestSupport",
-            dependencies: ["Spinnaker"],
+            dependencies: ["Spinnaker", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -22,7 +22,7 @@ public struct GateSimulator: Sendable {
         let catalog = self.catalog
         router.get("/credentials") { _, _ in try Self.json(.array(await catalog.credentials)) }
         router.get("/credentials/:account") { _, context in
-            let name = try context.parameters.require("account")
+            let name = try Self.param(context, "account")
             guard let account = await catalog.credentials.first(where: { $0["name"]?.stringValue == name }) else { throw HTTPError(.notFound) }
             return try Self.json(account)
         }
@@ -35,13 +35,13 @@ public struct GateSimulator: Sendable {
             }))
         }
         router.get("/applications/:app") { _, context in
-            let name = try context.parameters.require("app")
+            let name = try Self.param(context, "app")
             guard let app = await catalog.application(named: name) else { throw HTTPError(.notFound, message: "Application not found") }
             return try Self.json(["name": .string(app.name), "attributes": ["name": .string(app.name), "email": .string(app.email)],
                                   "clusters": .object(Dictionary(uniqueKeysWithValues: app.accounts.map { ($0, [["name": .string(app.name)]]) }))])
         }
         router.get("/applications/:app/pipelines") { request, context in
-            let name = try context.parameters.require("app")
+            let name = try Self.param(context, "app")
             let query = request.uri.queryParameters
             let limit = query["limit"].flatMap { Int(String($0)) } ?? 10
             let statuses = Set((query["statuses"].map(String.init) ?? "").split(separator: ",").map(String.init))
@@ -51,22 +51,22 @@ public struct GateSimulator: Sendable {
             return try Self.json(.array(executions))
         }
         router.get("/pipelines/:id") { _, context in
-            guard let execution = await catalog.execution(id: try context.parameters.require("id")) else {
+            guard let execution = await catalog.execution(id: try Self.param(context, "id")) else {
                 throw HTTPError(.notFound, message: "Execution not found")
             }
             return try Self.json(execution)
         }
         router.get("/applications/:app/pipelineConfigs") { _, context in
-            try Self.json(.array(await catalog.pipelineConfigs(application: try context.parameters.require("app"))))
+            try Self.json(.array(await catalog.pipelineConfigs(application: try Self.param(context, "app"))))
         }
         router.get("/applications/:app/pipelineConfigs/:name") { _, context in
-            let name = try context.parameters.require("name")
-            guard let config = await catalog.pipelineConfigs(application: try context.parameters.require("app"))
+            let name = try Self.param(context, "name")
+            guard let config = await catalog.pipelineConfigs(application: try Self.param(context, "app"))
                 .first(where: { $0["name"]?.stringValue == name }) else { throw HTTPError(.notFound) }
             return try Self.json(config)
         }
         router.get("/applications/:app/clusters") { _, context in
-            let groups = await catalog.serverGroups(application: try context.parameters.require("app"))
+            let groups = await catalog.serverGroups(application: try Self.param(context, "app"))
             var clusters: [String: [String]] = [:]
             for group in groups {
                 guard let account = group["account"]?.stringValue, let cluster = group["cluster"]?.stringValue else { continue }
@@ -75,12 +75,12 @@ public struct GateSimulator: Sendable {
             return try Self.json(.object(clusters.mapValues { .array($0.map(JSONValue.string)) }))
         }
         router.get("/applications/:app/serverGroups") { _, context in
-            try Self.json(.array(await catalog.serverGroups(application: try context.parameters.require("app"))))
+            try Self.json(.array(await catalog.serverGroups(application: try Self.param(context, "app"))))
         }
         // Hummingbird needs one parameter name per path position: `:id` is the application here.
         router.post("/pipelines/:id/:pipeline") { request, context in
-            let app = try context.parameters.require("id")
-            let pipeline = try context.parameters.require("pipeline")
+            let app = try Self.param(context, "id")
+            let pipeline = try Self.param(context, "pipeline")
             let bytes = try await request.body.collect(upTo: 1 << 20)
             let body = bytes.readableBytes == 0 ? JSONValue.object([:]) : ((try? JSONValue.parse(Data(bytes.readableBytesView))) ?? .object([:]))
             switch await catalog.trigger(application: app, pipeline: pipeline, body: body, user: username ?? "anonymous") {
@@ -97,12 +97,12 @@ public struct GateSimulator: Sendable {
             return try Self.json(["ref": .string("/tasks/\(await catalog.submit(task: body))")])
         }
         router.get("/tasks/:id") { _, context in
-            guard let task = await catalog.task(id: try context.parameters.require("id")) else { throw HTTPError(.notFound) }
+            guard let task = await catalog.task(id: try Self.param(context, "id")) else { throw HTTPError(.notFound) }
             return try Self.json(task)
         }
         router.put("/pipelines/:id/cancel") { request, context in
             let reason = request.uri.queryParameters["reason"].map(String.init)
-            guard await catalog.cancel(executionId: try context.parameters.require("id"), reason: reason) else { throw HTTPError(.notFound) }
+            guard await catalog.cancel(executionId: try Self.param(context, "id"), reason: reason) else { throw HTTPError(.notFound) }
             return Response(status: .accepted)
         }
         router.get("/executions/failedStages") { request, _ in
@@ -121,6 +121,12 @@ public struct GateSimulator: Sendable {
         }
         router.get("/_sim/triggers") { _, _ in try Self.json(.array(await catalog.recordedTriggers())) }
         return router
+    }
+
+    /// A path parameter, percent-decoded as Gate (Spring) does.
+    static func param(_ context: BasicRequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// `expand=false`: Orca clears stage context, outputs and tasks (keeps `group`).

@@ -225,3 +225,11 @@ public actor SimulatorCatalog {
         }
     }
 }
+
+extension SimulatorCatalog {
+    /// How many pipeline triggers and tasks were received (for tests).
+    public func recordedTriggerCount() -> Int { triggers.count }
+
+    /// Every trigger and task received, oldest first (for tests and `GET /_sim/triggers`).
+    public func recordedTriggerBodies() -> [JSONValue] { triggers }
+}

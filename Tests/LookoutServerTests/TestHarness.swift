@@ -7,6 +7,7 @@ import LookoutServer
 import LookoutStore
 import LookoutTestSupport
 import Spinnaker
+import SpinnakerSimulator
 import Testing
 
 /// A Lookout with its own SQLite database in a temporary directory, built by the same
@@ -15,14 +16,14 @@ struct TestHarness {
     let dependencies: LookoutDependencies
     let directory: URL
 
-    static func make(_ configure: (inout LookoutConfiguration) -> Void = { _ in }) async throws -> TestHarness {
+    static func make(_ configure: (inout LookoutConfiguration) -> Void = { _ in }, logger customLogger: Logger? = nil) async throws -> TestHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-test-\(UUID().uuidString)")
         var configuration = LookoutConfiguration()
         configuration.dataDirectory = directory.path
         configuration.publicURL = "https://lookout.example.com"
         configure(&configuration)
-        var logger = Logger(label: "lookout-test")
-        logger.logLevel = .warning
+        var logger = customLogger ?? Logger(label: "lookout-test")
+        if customLogger == nil { logger.logLevel = .warning }
         let dependencies = try await LookoutDependencies.open(configuration: configuration, logger: logger)
         return TestHarness(dependencies: dependencies, directory: directory)
     }
@@ -50,9 +51,9 @@ struct TestHarness {
     }
 
     /// Runs `body` with a fresh harness and closes its database afterwards, whatever happens.
-    static func run(_ configure: (inout LookoutConfiguration) -> Void = { _ in },
+    static func run(_ configure: (inout LookoutConfiguration) -> Void = { _ in }, logger: Logger? = nil,
                     _ body: (TestHarness) async throws -> Void) async throws {
-        let harness = try await make(configure)
+        let harness = try await make(configure, logger: logger)
         do {
             try await body(harness)
         } catch {
@@ -97,6 +98,36 @@ extension TestClientProtocol {
             if incidents.count >= count || ContinuousClock.now > deadline { return incidents }
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+}
+
+/// Runs the Gate simulator on a free port for the duration of `body`.
+func withGateSimulator<T: Sendable>(username: String? = nil, password: String? = nil,
+                                    _ body: (Int, GateSimulator) async throws -> T) async throws -> T {
+    let simulator = GateSimulator(username: username, password: password)
+    let port = try Components.freePort()
+    var logger = Logger(label: "gate-sim")
+    logger.logLevel = .warning
+    let app = simulator.application(port: port, logger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        do {
+            try await Components.waitForPort(port)
+            let result = try await body(port, simulator)
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}
+
+extension TestClientProtocol {
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String, json: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.authorization: "Bearer \(token)"]
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
 }
 
