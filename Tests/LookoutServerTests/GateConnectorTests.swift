@@ -131,3 +131,41 @@ import Testing
         await client.shutdown()
     }
 }
+
+@Suite struct GateReconnectTests {
+    /// Reconnecting replaces the stored secret and the cached client at once.
+    @Test func reconnectingReplacesSecretAndClient() async throws {
+        try await withGateSimulator(username: "first", password: "first-password") { firstPort, _ in
+            try await withGateSimulator(username: "second", password: "second-password") { secondPort, _ in
+                try await TestHarness.run { harness in
+                    let acme = try await harness.tenant("acme")
+                    let connector = harness.dependencies.spinnaker
+                    func connect(_ port: Int, _ user: String, _ password: String) async throws -> Bool {
+                        let request = try JSONDecoder().decode(SpinnakerConnector.ConnectRequest.self, from: Data(
+                            #"{"gateUrl":"http://127.0.0.1:\#(port)","authMethod":"basic","username":"\#(user)","password":"\#(password)"}"#.utf8))
+                        do {
+                            _ = try await connector.connect(organisationId: acme.organisation.id, request: request)
+                            return true
+                        } catch {
+                            return false
+                        }
+                    }
+                    #expect(try await connect(firstPort, "first", "first-password"))
+                    let first = try #require(try await connector.client(organisationId: acme.organisation.id))
+                    #expect(first.baseURL.port == firstPort)
+                    #expect(try await connect(secondPort, "second", "second-password"))
+                    let second = try #require(try await connector.client(organisationId: acme.organisation.id))
+                    #expect(second.baseURL.port == secondPort)
+                    #expect(try await second.applications().count == 5, "the new client carries the new credentials")
+                    let stored = try #require(try await harness.dependencies.secrets.get(organisationId: acme.organisation.id, name: "spinnaker-gate"))
+                    #expect(stored.contains("second-password") && !stored.contains("first-password"))
+                    // Another process (here: a second connector on the same database) sees the new connection too.
+                    let other = SpinnakerConnector(connections: SpinnakerConnectionStore(database: harness.dependencies.database),
+                                                   secrets: harness.dependencies.secrets, policy: GateURLPolicy(), logger: harness.dependencies.logger)
+                    #expect(try await other.client(organisationId: acme.organisation.id)?.baseURL.port == secondPort)
+                    await other.shutdown()
+                }
+            }
+        }
+    }
+}
