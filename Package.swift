@@ -63,6 +63,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LookoutAgent",
+            dependencies: [
+                "LookoutCore", "Spinnaker",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LookoutSecrets",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -87,7 +97,7 @@ let package = Package(
         .target(
             name: "LookoutServer",
             dependencies: [
-                "LookoutCore", "LookoutStore", "LookoutSecrets", "Spinnaker",
+                "LookoutCore", "LookoutStore", "LookoutSecrets", "Spinnaker", "LookoutAgent",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -9,6 +9,8 @@ public struct Incident: Sendable, Codable, Equatable {
     public var source: String
     public var executionId: String?
     public var application: String?
+    /// The service the incident is about (application name, or the alert's service label).
+    public var service: String?
     public var pipelineName: String?
     public var title: String
     public var severity: IncidentPolicy.Severity
@@ -18,13 +20,14 @@ public struct Incident: Sendable, Codable, Equatable {
     public var resolvedAt: Int64?
     public var updatedAt: Int64
 
-    public init(id: String, source: String, executionId: String?, application: String?, pipelineName: String?,
+    public init(id: String, source: String, executionId: String?, application: String?, service: String?, pipelineName: String?,
                 title: String, severity: IncidentPolicy.Severity, status: Status, summary: String,
                 openedAt: Int64, resolvedAt: Int64?, updatedAt: Int64) {
         self.id = id
         self.source = source
         self.executionId = executionId
         self.application = application
+        self.service = service
         self.pipelineName = pipelineName
         self.title = title
         self.severity = severity

@@ -13,7 +13,7 @@ public func buildApplication(_ dependencies: LookoutDependencies, role: LookoutC
     let role = role ?? configuration.role
     var services: [any Service] = []
     if role != .api {
-        services.append(JobWorker(queue: dependencies.jobs, metrics: dependencies.metrics, logger: dependencies.logger))
+        services.append(makeJobWorker(dependencies))
     }
     return Application(
         router: buildRouter(dependencies, role: role),
@@ -21,6 +21,21 @@ public func buildApplication(_ dependencies: LookoutDependencies, role: LookoutC
         services: services,
         logger: dependencies.logger
     )
+}
+
+/// The job worker with the handlers that need more than the database.
+public func makeJobWorker(_ dependencies: LookoutDependencies) -> JobWorker {
+    let rca = RCAService(dependencies: dependencies)
+    return JobWorker(queue: dependencies.jobs, metrics: dependencies.metrics, logger: dependencies.logger, external: [
+        .rcaGenerate: { job in
+            let payload = try job.decodePayload(RCAGenerateJob.self)
+            let report = try await rca.report(organisationId: job.organisationId, incidentId: payload.incidentId)
+            return { db in
+                let stored = try await RCAStore.insert(report, organisationId: job.organisationId, trigger: payload.trigger, in: db)
+                return "RCA \(stored.id) for incident \(payload.incidentId)"
+            }
+        },
+    ])
 }
 
 /// The routes. With `LOOKOUT_ENABLE_SPINNAKER=false` the Spinnaker routes are not registered, so they
@@ -40,7 +55,11 @@ public func buildRouter(_ dependencies: LookoutDependencies, role: LookoutConfig
         DeploymentsController(dependencies: dependencies).addRoutes(to: api)
         SpinnakerConnectorController(dependencies: dependencies).addRoutes(to: api)
     }
+    let alerts = AlertsController(dependencies: dependencies)
+    alerts.addRoutes(to: router)
+    alerts.addRoutes(to: api)
     IncidentsController(dependencies: dependencies).addRoutes(to: api)
     SettingsController(dependencies: dependencies).addRoutes(to: api)
+    DORAController(dependencies: dependencies).addRoutes(to: api)
     return router
 }

@@ -3,6 +3,7 @@ public import Logging
 public import LookoutStore
 public import ServiceLifecycle
 import Synchronization
+public import SQLKit
 import LookoutCore
 
 /// Runs background jobs from the database queue. Each job's effects and its completion commit in one
@@ -13,8 +14,13 @@ public struct JobWorker: Service {
     let logger: Logger
     let owner: String
     let idleDelay: Duration
+    /// Kinds whose work happens outside the database (Gate, LLM): `prepare` runs first, and the
+    /// returned closure writes the result in the transaction that completes the job.
+    let external: [JobKind: @Sendable (ClaimedJob) async throws -> @Sendable (any SQLDatabase) async throws -> String]
 
-    public init(queue: JobQueue, metrics: LookoutMetrics, logger: Logger, idleDelay: Duration = .milliseconds(200)) {
+    public init(queue: JobQueue, metrics: LookoutMetrics, logger: Logger, idleDelay: Duration = .milliseconds(200),
+                external: [JobKind: @Sendable (ClaimedJob) async throws -> @Sendable (any SQLDatabase) async throws -> String] = [:]) {
+        self.external = external
         self.queue = queue
         self.metrics = metrics
         self.logger = logger
@@ -48,8 +54,10 @@ public struct JobWorker: Service {
             return false
         }
         do {
+            let apply = try await external[job.kind]?(job)
             let result = try await queue.database.transaction { db in
-                let result = try await JobHandlers.run(job, in: db)
+                let result: String
+                if let apply { result = try await apply(db) } else { result = try await JobHandlers.run(job, in: db) }
                 try await JobQueue.complete(job, in: db)
                 return result
             }

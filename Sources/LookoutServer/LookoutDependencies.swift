@@ -5,6 +5,7 @@ public import LookoutSecrets
 public import LookoutCore
 import HummingbirdBcrypt
 import Spinnaker
+public import LookoutAgent
 
 /// What the application runs on: the database and its stores, the secret box and the metrics.
 /// `main` and the tests build it the same way.
@@ -14,12 +15,17 @@ public struct LookoutDependencies: Sendable {
     public let accounts: AccountStore
     public let executions: ExecutionStore
     public let incidents: IncidentStore
+    public let alerts: AlertStore
+    public let correlation: CorrelationStore
+    public let reports: RCAStore
     public let settings: SettingsStore
     public let jobs: JobQueue
     public let ingest: IngestWriter
     public let secretBox: SecretBox
     public let secrets: any SecretStore
     public let spinnaker: SpinnakerConnector
+    /// Writes RCA narratives when `LOOKOUT_LLM_BASE_URL` and `LOOKOUT_LLM_MODEL` are set.
+    public let narrator: RCANarrator?
     public let metrics: LookoutMetrics
     public let logger: Logger
 
@@ -48,12 +54,18 @@ public struct LookoutDependencies: Sendable {
             accounts: AccountStore(database: database),
             executions: ExecutionStore(database: database),
             incidents: IncidentStore(database: database),
+            alerts: AlertStore(database: database),
+            correlation: CorrelationStore(database: database),
+            reports: RCAStore(database: database),
             settings: SettingsStore(database: database),
             jobs: JobQueue(database: database),
             ingest: IngestWriter(database: database, logger: logger),
             secretBox: secretBox,
             secrets: secrets,
             spinnaker: spinnaker,
+            narrator: configuration.llmBaseURL.flatMap { base in
+                configuration.llmModel.map { RCANarrator(client: ChatCompletionsClient(baseURL: base, apiKey: configuration.llmAPIKey, model: $0)) }
+            },
             metrics: LookoutMetrics(),
             logger: logger
         )
@@ -63,6 +75,7 @@ public struct LookoutDependencies: Sendable {
     public func close() async {
         await spinnaker.shutdown()
         if let vault = secrets as? VaultSecretStore { await vault.shutdown() }
+        await narrator?.shutdown()
         await database.close()
     }
 

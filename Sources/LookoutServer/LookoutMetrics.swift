@@ -26,6 +26,10 @@ public final class LookoutMetrics: Sendable {
                 labels: [("type", type), ("outcome", outcome)]).increment()
     }
 
+    public func alertsReceived(source: String, count: Int) {
+        counter("lookout_alerts_received_total", help: "Alerts received, by source", labels: [("source", source)]).increment(by: Int64(count))
+    }
+
     public func ingestFinished(after duration: Duration) {
         ingestLatency.record(duration)
     }

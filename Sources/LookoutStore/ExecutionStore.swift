@@ -120,6 +120,49 @@ public struct ExecutionStore: Sendable {
         }
     }
 
+    /// The stored raw event body of the execution's newest snapshot (the whole Echo event).
+    public func snapshotBody(organisationId: String, executionId: String) async throws -> String? {
+        try await database.read { db in
+            try await db.raw("""
+                SELECT snapshot_body FROM executions WHERE org_id = \(bind: organisationId) AND execution_id = \(bind: executionId)
+                """).first()?.decode(column: "snapshot_body", as: String?.self)
+        }
+    }
+
+    /// The last SUCCEEDED run of the same pipeline before `before` (by config id, else application + name).
+    public func previousSuccess(organisationId: String, of record: ExecutionRecord) async throws -> ExecutionRecord? {
+        try await database.read { db in
+            var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns), summary FROM executions WHERE org_id = \(bind: organisationId)")
+            sql.appendInterpolation(unsafeRaw: " AND status = 'SUCCEEDED' AND execution_id <> ")
+            sql.appendInterpolation(bind: record.executionId)
+            sql.appendInterpolation(unsafeRaw: " AND sort_time < ")
+            sql.appendInterpolation(bind: record.sortTime)
+            if let config = record.pipelineConfigId {
+                sql.appendInterpolation(unsafeRaw: " AND pipeline_config_id = ")
+                sql.appendInterpolation(bind: config)
+            } else {
+                sql.appendInterpolation(unsafeRaw: " AND application = ")
+                sql.appendInterpolation(bind: record.application ?? "")
+                sql.appendInterpolation(unsafeRaw: " AND pipeline_name = ")
+                sql.appendInterpolation(bind: record.pipelineName ?? "")
+            }
+            sql.appendInterpolation(unsafeRaw: " ORDER BY sort_time DESC LIMIT 1")
+            return try await db.raw(sql).first().map { try Self.record(from: $0, withSnapshot: true) }
+        }
+    }
+
+    /// Executions of a period, for DORA figures: newest first, at most `limit`.
+    public func executions(organisationId: String, application: String?, since: Int64, limit: Int = 20_000) async throws -> [ExecutionRecord] {
+        try await database.read { db in
+            var sql = SQLQueryString("SELECT \(unsafeRaw: Self.columns), summary FROM executions WHERE org_id = \(bind: organisationId)")
+            sql.appendInterpolation(unsafeRaw: " AND sort_time >= ")
+            sql.appendInterpolation(bind: since)
+            if let application { sql.appendInterpolation(unsafeRaw: " AND application = "); sql.appendInterpolation(bind: application) }
+            sql.appendInterpolation(unsafeRaw: " ORDER BY sort_time DESC LIMIT \(limit)")
+            return try await db.raw(sql).all().map { try Self.record(from: $0, withSnapshot: true) }
+        }
+    }
+
     /// Counts for tests and benchmarks: executions, events and other events of one organisation.
     public func counts(organisationId: String) async throws -> (executions: Int, events: Int, otherEvents: Int) {
         try await database.read { db in

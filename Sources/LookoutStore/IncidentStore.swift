@@ -13,7 +13,7 @@ public struct IncidentStore: Sendable {
     }
 
     static let columns = """
-        id, source, execution_id, application, pipeline_name, title, severity, status, summary, opened_at, resolved_at, updated_at
+        id, source, execution_id, application, service, pipeline_name, title, severity, status, summary, opened_at, resolved_at, updated_at
         """
 
     public func list(organisationId: String, status: Incident.Status?, limit: Int) async throws -> [Incident] {
@@ -55,9 +55,10 @@ public struct IncidentStore: Sendable {
                                                   status: execution.status)
         let summary = PipelineFailureIncident.summary(of: execution.snapshot)
         let row = try await db.raw("""
-            INSERT INTO incidents (id, org_id, source, execution_id, application, pipeline_name, title, severity, status,
+            INSERT INTO incidents (id, org_id, source, execution_id, application, service, pipeline_name, title, severity, status,
                                    summary, opened_at, resolved_at, updated_at)
             VALUES (\(bind: id), \(bind: organisationId), 'pipeline', \(bind: execution.executionId), \(bind: execution.application),
+                    \(bind: execution.application?.lowercased()),
                     \(bind: execution.pipelineName), \(bind: title), \(bind: severity.rawValue), 'open', \(bind: summary),
                     \(bind: execution.endTime ?? now), NULL, \(bind: now))
             ON CONFLICT DO NOTHING
@@ -72,6 +73,7 @@ public struct IncidentStore: Sendable {
             source: try row.decode(column: "source", as: String.self),
             executionId: try row.decode(column: "execution_id", as: String?.self),
             application: try row.decode(column: "application", as: String?.self),
+            service: try row.decode(column: "service", as: String?.self),
             pipelineName: try row.decode(column: "pipeline_name", as: String?.self),
             title: try row.decode(column: "title", as: String.self),
             severity: IncidentPolicy.Severity(rawValue: try row.decode(column: "severity", as: String.self)) ?? .medium,
@@ -84,25 +86,3 @@ public struct IncidentStore: Sendable {
     }
 }
 
-/// What the worker does for each job kind. Each handler runs in the transaction that completes the
-/// job, so its effects happen exactly once.
-public enum JobHandlers {
-    /// Returns a short description of what the job did, for logs.
-    public static func run(_ job: ClaimedJob, in db: any SQLDatabase) async throws -> String {
-        switch job.kind {
-        case .executionCompleted:
-            let payload = try job.decodePayload(ExecutionCompletedJob.self)
-            guard let execution = try await ExecutionStore.execution(organisationId: job.organisationId,
-                                                                       executionId: payload.executionId, in: db)
-            else { throw StoreError.notFound("execution \(payload.executionId)") }
-            let settings = try await SettingsStore.settings(organisationId: job.organisationId, in: db)
-            guard IncidentPolicy.opensIncident(execution.status, settings: settings) else {
-                return "no incident for \(execution.status.rawValue)"
-            }
-            if let id = try await IncidentStore.openForExecution(organisationId: job.organisationId, execution: execution, in: db) {
-                return "opened incident \(id)"
-            }
-            return "incident already open"
-        }
-    }
-}

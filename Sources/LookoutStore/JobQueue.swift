@@ -8,6 +8,22 @@ import Logging
 public enum JobKind: String, Sendable, Codable {
     /// An execution reached a completed status: open an incident if the settings say so.
     case executionCompleted = "execution.completed"
+    /// A new alert: join or open an incident, then rank suspect deployments.
+    case alertReceived = "alert.received"
+    /// Write an RCA report for an incident (needs Gate and maybe an LLM, so it runs outside the
+    /// transaction; only its result is written in one).
+    case rcaGenerate = "rca.generate"
+}
+
+public struct RCAGenerateJob: Sendable, Codable, Equatable {
+    public var incidentId: String
+    /// `auto` or `manual`.
+    public var trigger: String
+
+    public init(incidentId: String, trigger: String) {
+        self.incidentId = incidentId
+        self.trigger = trigger
+    }
 }
 
 public struct ExecutionCompletedJob: Sendable, Codable, Equatable {

@@ -187,6 +187,60 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 4, name: "alerts, suspects and RCA reports", statements: [
+            "ALTER TABLE incidents ADD COLUMN service TEXT",
+            "CREATE INDEX incidents_by_service ON incidents (org_id, status, service)",
+            """
+            CREATE TABLE alerts (
+                id TEXT PRIMARY KEY,
+                org_id TEXT NOT NULL,
+                source TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                name TEXT NOT NULL,
+                service TEXT,
+                severity TEXT,
+                status TEXT NOT NULL,
+                starts_at BIGINT NOT NULL,
+                ends_at BIGINT,
+                labels TEXT NOT NULL,
+                annotations TEXT NOT NULL,
+                summary TEXT,
+                generator_url TEXT,
+                incident_id TEXT,
+                received_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX alerts_one_per_firing ON alerts (org_id, fingerprint, starts_at)",
+            "CREATE INDEX alerts_by_incident ON alerts (org_id, incident_id)",
+            "CREATE INDEX alerts_by_time ON alerts (org_id, starts_at DESC)",
+            """
+            CREATE TABLE incident_suspects (
+                org_id TEXT NOT NULL,
+                incident_id TEXT NOT NULL,
+                execution_id TEXT NOT NULL,
+                rank INTEGER NOT NULL,
+                score DOUBLE PRECISION NOT NULL,
+                reasons TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                linked_at BIGINT NOT NULL,
+                PRIMARY KEY (org_id, incident_id, execution_id)
+            )
+            """,
+            "CREATE INDEX incident_suspects_by_execution ON incident_suspects (org_id, execution_id)",
+            """
+            CREATE TABLE rca_reports (
+                id TEXT PRIMARY KEY,
+                org_id TEXT NOT NULL,
+                incident_id TEXT NOT NULL,
+                trigger TEXT NOT NULL,
+                report TEXT NOT NULL,
+                markdown TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX rca_reports_by_incident ON rca_reports (org_id, incident_id, created_at DESC)",
+        ]),
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }

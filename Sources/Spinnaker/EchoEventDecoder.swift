@@ -92,6 +92,19 @@ public enum EchoEventDecoder {
         ))
     }
 
+    /// The whole execution JSON inside a stored event body, whatever its shape (for RCA, which
+    /// compares runs stage by stage).
+    public static func fullExecution(fromBody body: Data) -> JSONValue? {
+        guard case .object(let top)? = try? JSONValue.parse(body) else { return nil }
+        if let raw = rawEvent(in: top) {
+            let content: JSONValue? = (try? unflatten(raw["content"], field: "payload")) ?? nil
+            if let execution = content?["execution"], execution.objectValue != nil { return execution }
+            return nil
+        }
+        if let execution = top["execution"], execution.objectValue != nil { return execution }
+        return .object(top)
+    }
+
     /// The shape older integrations (and Aurora's normaliser output) post: one flat object.
     private static func flatLegacyEvent(_ top: [String: JSONValue]) -> EchoEvent? {
         let executionJSON = top["execution"].flatMap { $0.objectValue == nil ? nil : $0 }
@@ -181,7 +194,12 @@ enum EchoShapes {
             "id": .everything, "refId": .everything, "type": .everything, "name": .everything, "status": .everything,
             "startTime": .everything, "endTime": .everything, "parentStageId": .everything,
             "syntheticStageOwner": .everything, "requisiteStageRefIds": .everything, "tasks": .everything,
-            "context": .only(["exception": .everything, "kato.tasks": .everything, "failureMessage": .everything]),
+            "context": .only(["exception": .everything, "kato.tasks": .everything, "failureMessage": .everything,
+                              "manifestName": .everything, "cluster": .everything, "serverGroupName": .everything,
+                              "moniker": .everything, "deploy.server.groups": .everything, "account": .everything,
+                              "credentials": .everything, "judgmentStatus": .everything, "lastModifiedBy": .everything,
+                              "clusters": .array(.only(["application": .everything, "stack": .everything,
+                                                        "freeFormDetails": .everything, "account": .everything]))]),
         ])),
     ])
 

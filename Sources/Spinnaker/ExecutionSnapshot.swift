@@ -1,3 +1,5 @@
+import Foundation
+
 /// The parts of an Orca `PipelineExecution` that a timeline, an incident and an RCA need, read from
 /// the open-ended JSON. Unknown or missing fields are tolerated: Orca's schema differs between
 /// versions (the 2017 fixture has `parentPipeline*` trigger keys; modern ones have ULIDs and
@@ -60,6 +62,18 @@ public struct ExecutionSnapshot: Sendable, Codable, Equatable {
         return ProgressMark(status: status.progress, finishedSteps: finished, latestActivity: latest)
     }
 
+    /// Everything this run deployed to (clusters, server groups, manifests), for service matching.
+    public var targets: [String] {
+        var all: [String] = []
+        for stage in stages { for target in stage.targets where !all.contains(target) { all.append(target) } }
+        return all
+    }
+
+    /// Whether the run deploys something (a deploy-type stage), as opposed to e.g. a reindex job.
+    public var deploys: Bool {
+        stages.contains { StageSnapshot.deployTypes.contains($0.type) } || stages.isEmpty
+    }
+
     /// Stages that failed, in execution order, with what went wrong.
     public var failedStages: [StageSnapshot] {
         stages.filter { $0.failure != nil || ($0.status.isFailure && $0.status != .stopped) || $0.status == .canceled }
@@ -99,6 +113,12 @@ public struct StageSnapshot: Sendable, Codable, Equatable {
     public var requisiteStageRefIds: [String]
     public var tasks: [TaskSnapshot]
     public var failure: StageFailure?
+    /// What the stage deploys to: cluster, server group and manifest names (for service matching).
+    public var targets: [String]
+    /// The account (`account` or `credentials`) the stage works in.
+    public var account: String?
+    /// `judgmentStatus` of a manual judgment (`continue` / `stop`).
+    public var judgmentStatus: String?
 
     public init(json: JSONValue) {
         id = json["id"]?.nonEmptyString ?? ""
@@ -113,12 +133,42 @@ public struct StageSnapshot: Sendable, Codable, Equatable {
         requisiteStageRefIds = (json["requisiteStageRefIds"]?.arrayValue ?? []).compactMap(\.stringValue)
         tasks = (json["tasks"]?.arrayValue ?? []).map(TaskSnapshot.init(json:))
         failure = StageFailure.extract(from: json)
+        let context = json["context"] ?? .null
+        account = context["account"]?.nonEmptyString ?? context["credentials"]?.nonEmptyString
+        judgmentStatus = context["judgmentStatus"]?.nonEmptyString
+        targets = Self.targets(in: context)
+    }
+
+    /// Names a stage deploys to. Kubernetes manifest names come as "deployment api-gateway": the kind is dropped.
+    static func targets(in context: JSONValue) -> [String] {
+        var names: [String] = []
+        func add(_ value: String?) {
+            guard var name = value?.trimmingCharacters(in: .whitespaces), !name.isEmpty else { return }
+            if let space = name.lastIndex(of: " ") { name = String(name[name.index(after: space)...]) }
+            if !names.contains(name) { names.append(name) }
+        }
+        add(context["manifestName"]?.stringValue)
+        add(context["cluster"]?.stringValue)
+        add(context["serverGroupName"]?.stringValue)
+        add(context["moniker"]?["cluster"]?.stringValue)
+        for (_, groups) in context["deploy.server.groups"]?.objectValue ?? [:] {
+            for group in groups.arrayValue ?? [] { add(group.stringValue) }
+        }
+        for cluster in context["clusters"]?.arrayValue ?? [] {
+            let parts = [cluster["application"], cluster["stack"], cluster["freeFormDetails"]].compactMap { $0?.nonEmptyString }
+            if !parts.isEmpty { add(parts.joined(separator: "-")) }
+        }
+        return names
     }
 
     public var durationMs: Int64? {
         guard let start = startTime, let end = endTime, end >= start else { return nil }
         return end - start
     }
+
+    static let deployTypes: Set<String> = ["deployManifest", "createServerGroup", "deploy", "cloneServerGroup", "rollingRestartManifest",
+                                          "patchManifest", "rollbackCluster", "rollbackServerGroup", "scaleManifest", "resizeServerGroup",
+                                          "enableServerGroup", "deployCloudFormation", "deployService", "cfDeployService"]
 }
 
 public struct TaskSnapshot: Sendable, Codable, Equatable {

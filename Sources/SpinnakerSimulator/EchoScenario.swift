@@ -24,20 +24,8 @@ public enum EchoScenario: String, Sendable, CaseIterable {
         }
         switch self {
         case .success:
-            return SimulatedExecution(
-                id: id, application: "payments-api", pipelineName: "Deploy to production", pipelineConfigId: "cfg-payments-deploy",
-                status: .succeeded,
-                stages: [SimulatedStage(type: "bakeManifest", name: "Bake (Manifest)"),
-                         SimulatedStage(type: "deployManifest", name: "Deploy (Manifest)",
-                                        context: ["account": "k8s-prod", "cloudProvider": "kubernetes", "manifestName": "deployment payments-api"]),
-                         SimulatedStage(type: "webhook", name: "Smoke test")],
-                startTime: startTime,
-                trigger: ["type": "jenkins", "user": "ci-bot", "master": "jenkins-prod", "job": "payments-api-build", "buildNumber": 418,
-                          "buildInfo": ["name": "payments-api-build", "number": 418, "url": "https://jenkins.example.com/job/payments-api-build/418/",
-                                        "result": "SUCCESS"],
-                          "parameters": ["tag": "1.4.2", "namespace": "prod"],
-                          "artifacts": [["type": "docker/image", "name": "ghcr.io/acme/payments-api", "reference": "ghcr.io/acme/payments-api:1.4.2",
-                                         "version": "1.4.2"]]])
+            return Self.successfulDeploy(id: id, application: "payments-api", pipelineName: "Deploy to production",
+                                         pipelineConfigId: "cfg-payments-deploy", startTime: startTime, tag: "1.4.2", build: 418)
         case .terminal:
             let message = "Deployment 'api-gateway' in namespace 'prod' did not stabilize within 600 s: 2 of 3 replicas unavailable (ImagePullBackOff: ghcr.io/acme/api-gateway:2.8.0 not found)"
             return SimulatedExecution(
@@ -80,6 +68,24 @@ public enum EchoScenario: String, Sendable, CaseIterable {
                 startTime: startTime,
                 trigger: manual("carol@example.com", ["tag": "0.9.7"]))
         }
+    }
+
+    /// A successful CI-triggered deploy of `application` with image tag `tag`: bake, deploy, smoke test.
+    public static func successfulDeploy(id: String = SimulatedExecution.newId(), application: String, pipelineName: String,
+                                        pipelineConfigId: String, startTime: Int64, tag: String, build: Int) -> SimulatedExecution {
+        let image = "ghcr.io/acme/\(application)"
+        return SimulatedExecution(
+            id: id, application: application, pipelineName: pipelineName, pipelineConfigId: pipelineConfigId, status: .succeeded,
+            stages: [SimulatedStage(type: "bakeManifest", name: "Bake (Manifest)"),
+                     SimulatedStage(type: "deployManifest", name: "Deploy (Manifest)",
+                                    context: ["account": "k8s-prod", "cloudProvider": "kubernetes", "manifestName": .string("deployment \(application)")]),
+                     SimulatedStage(type: "webhook", name: "Smoke test")],
+            startTime: startTime,
+            trigger: ["type": "jenkins", "user": "ci-bot", "master": "jenkins-prod", "job": .string("\(application)-build"), "buildNumber": .number(Double(build)),
+                      "buildInfo": ["name": .string("\(application)-build"), "number": .number(Double(build)),
+                                    "url": .string("https://jenkins.example.com/job/\(application)-build/\(build)/"), "result": "SUCCESS"],
+                      "parameters": ["tag": .string(tag), "namespace": "prod"],
+                      "artifacts": [["type": "docker/image", "name": .string(image), "reference": .string("\(image):\(tag)"), "version": .string(tag)]]])
     }
 
     /// The Echo events of one run, in order. `created` is Echo's receipt time (epoch ms as a string).

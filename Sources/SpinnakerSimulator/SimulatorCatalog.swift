@@ -43,10 +43,9 @@ public actor SimulatorCatalog {
                 var run = scenario.execution(startTime: start - offset)
                 if round < 2 && scenario != .success {
                     // Earlier runs of failing pipelines succeeded, so "what changed" has something to compare.
-                    run = EchoScenario.success.execution(startTime: start - offset)
-                    run.application = scenario.execution(startTime: 0).application
-                    run.pipelineName = scenario.execution(startTime: 0).pipelineName
-                    run.pipelineConfigId = scenario.execution(startTime: 0).pipelineConfigId
+                    run = EchoScenario.successfulDeploy(application: run.application, pipelineName: run.pipelineName,
+                                                        pipelineConfigId: run.pipelineConfigId, startTime: start - offset,
+                                                        tag: "1.\(round + 3).0", build: 400 + round)
                 }
                 Self.insert(run.json(), into: &executions, order: &executionOrder)
                 offset -= 3_600_000
