@@ -87,7 +87,11 @@ public enum ServiceMatcher {
     public static func match(labels: [String: String], candidate: DeploymentCandidate, aliases: [String: [String]]) -> Match? {
         let application = candidate.application.lowercased()
         let aliasNames = Set((aliases.first { $0.key.lowercased() == application }?.value ?? []).map { $0.lowercased() })
-        let targets = candidate.targets.map { stripVersion($0.lowercased()) }
+        let targets = candidate.targets.map { target -> String in
+            // "deployment edge-proxy" (Kubernetes kind + name) → "edge-proxy"; "ledger-prod-v042" → "ledger-prod".
+            let name = target.split(separator: " ").last.map(String.init) ?? target
+            return stripVersion(name.lowercased())
+        }
         var best: Match?
         func consider(_ strength: Double, _ reason: String) {
             if best == nil || strength > best!.strength { best = Match(strength: strength, reason: reason) }
