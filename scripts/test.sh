@@ -37,6 +37,7 @@ if [ -x "$BAO" ]; then
   export LOOKOUT_TEST_VAULT_ADDR="http://127.0.0.1:$bao_port" LOOKOUT_TEST_VAULT_TOKEN=lookout-test-root
 fi
 
+step "openapi.yaml is valid OpenAPI 3" .venv/bin/openapi-spec-validator openapi.yaml
 step "swift test" swift test --skip-build
 step "crash test (kill -9)" python3 scripts/e2e/crash_test.py --binary "$BIN"
 if command -v wrk >/dev/null && command -v nginx >/dev/null; then

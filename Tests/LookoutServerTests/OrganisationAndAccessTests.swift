@@ -162,13 +162,16 @@ import Testing
                 #expect(ready.status == .ok && ready.json?["checks"]?["migrations"]?.stringValue?.hasPrefix("ok") == true)
                 _ = try await client.postEvent(SyntheticEcho.raw(type: "orca:pipeline:failed", execution: try Fixtures.terminalExecution()), token: acme.webhookToken)
                 _ = try await client.postEvent(["nope": 1], token: acme.webhookToken)
-                _ = try await client.waitForIncidents(1, token: acme.viewer)
+                let incident = try #require(try await client.waitForIncidents(1, token: acme.viewer).first?["id"]?.stringValue)
+                _ = try await eventually { try await client.get("/api/v1/incidents/\(incident)/rca", token: acme.viewer).status == .ok ? true : nil }
                 let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
                 #expect(metrics.contains(#"lookout_events_received_total{type="orca:pipeline:failed",outcome="stored"} 1"#))
                 #expect(metrics.contains(#"lookout_events_received_total{type="invalid",outcome="rejected"} 1"#))
                 #expect(metrics.contains("lookout_ingest_duration_seconds_bucket"))
                 #expect(metrics.contains(#"lookout_jobs_total{kind="execution.completed",outcome="done"} 1"#))
-                #expect(metrics.contains(#"lookout_jobs{state="done"} 1"#))
+                // The failure's incident job and its automatic RCA job.
+                #expect(metrics.contains(#"lookout_jobs_total{kind="rca.generate",outcome="done"} 1"#))
+                #expect(metrics.contains(#"lookout_jobs{state="done"} 2"#))
             }
         }
     }
