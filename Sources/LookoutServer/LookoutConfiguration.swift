@@ -34,6 +34,8 @@ public struct LookoutConfiguration: Sendable {
     public var role: Role = .all
     /// `LOOKOUT_GATE_ALLOWED_HOSTS`: when set, Gate URLs must name one of these hosts (`*.example.com` allowed).
     public var gateAllowedHosts: [String] = []
+    /// `LOOKOUT_JOB_LEASE_SECONDS`: how long a worker holds a job before another may take it over.
+    public var jobLeaseSeconds = 60
 
     public init() {}
 
@@ -122,6 +124,12 @@ public struct LookoutConfiguration: Sendable {
         }
         if let v = text("LOOKOUT_GATE_ALLOWED_HOSTS") {
             gateAllowedHosts = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let v = text("LOOKOUT_JOB_LEASE_SECONDS") {
+            guard let seconds = Int(v), (2...3600).contains(seconds) else {
+                throw .invalid("LOOKOUT_JOB_LEASE_SECONDS", v, "a number of seconds from 2 to 3600")
+            }
+            jobLeaseSeconds = seconds
         }
         if let v = text("LOOKOUT_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: v.lowercased()) else {

@@ -32,10 +32,7 @@ public struct LookoutDependencies: Sendable {
     /// Opens the database named by the configuration, applies migrations and loads the master key.
     public static func open(configuration: LookoutConfiguration, logger: Logger, migrate: Bool = true) async throws -> LookoutDependencies {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        if let url = configuration.databaseURL, !url.hasPrefix("sqlite:") {
-            throw ConfigurationError.invalid("LOOKOUT_DATABASE_URL", nil, "sqlite:PATH (PostgreSQL support is not built yet)")
-        }
-        let database = try await Database.openSQLite(path: configuration.sqlitePath, logger: logger)
+        let database = try await Database.open(url: configuration.databaseURL, defaultSQLitePath: configuration.sqlitePath, logger: logger)
         if migrate { try await Migrations.apply(to: database) }
         let secretBox = try SecretBox.load(masterKeyBase64: configuration.masterKey, dataDirectory: configuration.dataDirectory)
         let secrets: any SecretStore
@@ -58,7 +55,7 @@ public struct LookoutDependencies: Sendable {
             correlation: CorrelationStore(database: database),
             reports: RCAStore(database: database),
             settings: SettingsStore(database: database),
-            jobs: JobQueue(database: database),
+            jobs: JobQueue(database: database, leaseMs: Int64(configuration.jobLeaseSeconds) * 1000),
             ingest: IngestWriter(database: database, logger: logger),
             secretBox: secretBox,
             secrets: secrets,

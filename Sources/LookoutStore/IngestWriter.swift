@@ -65,6 +65,7 @@ public actor IngestWriter {
     }
 
     private func flush() async {
+        let dialect = database.dialect
         while !pending.isEmpty {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
@@ -74,7 +75,7 @@ public actor IngestWriter {
                     var outcomes: [IngestOutcome] = []
                     var queued = false
                     for item in items {
-                        let (outcome, jobs) = try await Self.store(item, in: db)
+                        let (outcome, jobs) = try await Self.store(item, dialect: dialect, in: db)
                         outcomes.append(outcome)
                         queued = queued || jobs
                     }
@@ -87,7 +88,7 @@ public actor IngestWriter {
                 logger.warning("batch of \(batch.count) events failed, retrying singly", metadata: ["error": "\(error)"])
                 for (item, continuation) in batch {
                     do {
-                        let (outcome, jobs) = try await database.transaction { db in try await Self.store(item, in: db) }
+                        let (outcome, jobs) = try await database.transaction { db in try await Self.store(item, dialect: dialect, in: db) }
                         continuation.resume(returning: outcome)
                         if jobs { onJobsQueued() }
                     } catch {
@@ -100,7 +101,7 @@ public actor IngestWriter {
     }
 
     /// Stores one event inside the caller's transaction. Returns whether a job was queued.
-    static func store(_ item: IngestItem, in db: any SQLDatabase) async throws -> (IngestOutcome, Bool) {
+    static func store(_ item: IngestItem, dialect: SQLDialectKind, in db: any SQLDatabase) async throws -> (IngestOutcome, Bool) {
         switch item.event {
         case .other(let event):
             try await db.raw("""
@@ -111,11 +112,12 @@ public actor IngestWriter {
                 """).run()
             return (IngestOutcome(kind: .other, executionId: nil, status: nil), false)
         case .orca(let event):
-            return try await store(event, item: item, in: db)
+            return try await store(event, item: item, dialect: dialect, in: db)
         }
     }
 
-    private static func store(_ event: OrcaEvent, item: IngestItem, in db: any SQLDatabase) async throws -> (IngestOutcome, Bool) {
+    private static func store(_ event: OrcaEvent, item: IngestItem, dialect: SQLDialectKind,
+                              in db: any SQLDatabase) async throws -> (IngestOutcome, Bool) {
         let org = item.organisationId
         let inserted = try await db.raw("""
             INSERT INTO execution_events (org_id, event_id, dedup_key, execution_id, event_type, stage_id, stage_name,
@@ -130,40 +132,20 @@ public actor IngestWriter {
             return (IngestOutcome(kind: .duplicate, executionId: event.executionId, status: nil), false)
         }
 
-        let row = try await db.raw("""
-            SELECT status, mark_status, mark_steps, mark_activity FROM executions
-            WHERE org_id = \(bind: org) AND execution_id = \(bind: event.executionId)
-            """).first()
-        let current: ExecutionState? = try row.map { row in
-            ExecutionState(
-                status: ExecutionStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .notStarted,
-                mark: ProgressMark(
-                    status: try row.decode(column: "mark_status", as: Int.self),
-                    finishedSteps: try row.decode(column: "mark_steps", as: Int.self),
-                    latestActivity: try row.decode(column: "mark_activity", as: Int64.self)
-                )
-            )
+        var current = try await currentState(org: org, executionId: event.executionId, dialect: dialect, in: db)
+        var isNew = false
+        if current == nil {
+            // Another replica may insert the same new execution at the same moment: whoever loses the
+            // race reads the winner's row (locked) and continues as an update.
+            isNew = try await insertExecution(event, item: item, in: db)
+            if !isNew { current = try await currentState(org: org, executionId: event.executionId, dialect: dialect, in: db) }
         }
         let update = ExecutionTimeline.apply(event, to: current)
         let state = update.state
         let snapshot = event.execution
 
-        if current == nil {
-            let sortTime = snapshot?.buildTime ?? snapshot?.startTime ?? event.createdAt ?? item.receivedAt
-            try await db.raw("""
-                INSERT INTO executions (org_id, execution_id, application, pipeline_name, pipeline_config_id, execution_type,
-                    status, trigger_type, trigger_user, build_time, start_time, end_time, duration_ms, sort_time,
-                    mark_status, mark_steps, mark_activity, summary, snapshot_body, first_event_at, last_event_at, event_count)
-                VALUES (\(bind: org), \(bind: event.executionId), \(bind: snapshot?.application ?? event.application),
-                    \(bind: snapshot?.name), \(bind: snapshot?.pipelineConfigId),
-                    \(bind: snapshot?.type ?? (event.scope == .orchestration ? "ORCHESTRATION" : "PIPELINE")),
-                    \(bind: state.status.rawValue), \(bind: snapshot?.trigger.type), \(bind: snapshot?.trigger.user),
-                    \(bind: snapshot?.buildTime), \(bind: snapshot?.startTime), \(bind: snapshot?.endTime),
-                    \(bind: snapshot?.durationMs), \(bind: sortTime),
-                    \(bind: state.mark.status), \(bind: state.mark.finishedSteps), \(bind: state.mark.latestActivity),
-                    \(bind: item.summary), \(bind: snapshot == nil ? nil : item.body), \(bind: item.receivedAt),
-                    \(bind: item.receivedAt), 1)
-                """).run()
+        if isNew {
+            // Inserted above with this event's state.
         } else if update.replaceSnapshot, let snapshot {
             try await db.raw("""
                 UPDATE executions SET
@@ -206,5 +188,46 @@ public actor IngestWriter {
             )
         }
         return (IngestOutcome(kind: .stored, executionId: event.executionId, status: state.status), queued)
+    }
+
+    /// The stored state of an execution, locking its row on PostgreSQL until the transaction ends.
+    private static func currentState(org: String, executionId: String, dialect: SQLDialectKind,
+                                     in db: any SQLDatabase) async throws -> ExecutionState? {
+        try await db.raw("""
+            SELECT status, mark_status, mark_steps, mark_activity FROM executions
+            WHERE org_id = \(bind: org) AND execution_id = \(bind: executionId) \(unsafeRaw: dialect.forUpdateClause)
+            """).first().map { row in
+            ExecutionState(
+                status: ExecutionStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .notStarted,
+                mark: ProgressMark(
+                    status: try row.decode(column: "mark_status", as: Int.self),
+                    finishedSteps: try row.decode(column: "mark_steps", as: Int.self),
+                    latestActivity: try row.decode(column: "mark_activity", as: Int64.self)
+                )
+            )
+        }
+    }
+
+    /// Inserts the execution row from its first event. Returns false when another transaction did first.
+    private static func insertExecution(_ event: OrcaEvent, item: IngestItem, in db: any SQLDatabase) async throws -> Bool {
+        let state = ExecutionTimeline.apply(event, to: nil).state
+        let snapshot = event.execution
+        let sortTime = snapshot?.buildTime ?? snapshot?.startTime ?? event.createdAt ?? item.receivedAt
+        return try await db.raw("""
+            INSERT INTO executions (org_id, execution_id, application, pipeline_name, pipeline_config_id, execution_type,
+                status, trigger_type, trigger_user, build_time, start_time, end_time, duration_ms, sort_time,
+                mark_status, mark_steps, mark_activity, summary, snapshot_body, first_event_at, last_event_at, event_count)
+            VALUES (\(bind: item.organisationId), \(bind: event.executionId), \(bind: snapshot?.application ?? event.application),
+                \(bind: snapshot?.name), \(bind: snapshot?.pipelineConfigId),
+                \(bind: snapshot?.type ?? (event.scope == .orchestration ? "ORCHESTRATION" : "PIPELINE")),
+                \(bind: state.status.rawValue), \(bind: snapshot?.trigger.type), \(bind: snapshot?.trigger.user),
+                \(bind: snapshot?.buildTime), \(bind: snapshot?.startTime), \(bind: snapshot?.endTime),
+                \(bind: snapshot?.durationMs), \(bind: sortTime),
+                \(bind: state.mark.status), \(bind: state.mark.finishedSteps), \(bind: state.mark.latestActivity),
+                \(bind: item.summary), \(bind: snapshot == nil ? nil : item.body), \(bind: item.receivedAt),
+                \(bind: item.receivedAt), 1)
+            ON CONFLICT (org_id, execution_id) DO NOTHING
+            RETURNING execution_id
+            """).first() != nil
     }
 }

@@ -56,10 +56,11 @@ public struct ClaimedJob: Sendable {
 /// and kept as dead letters after the last attempt. The transitions follow `JobLease`.
 public struct JobQueue: Sendable {
     public let database: Database
-    public var leaseMs: Int64 = 60_000
+    public var leaseMs: Int64
 
-    public init(database: Database) {
+    public init(database: Database, leaseMs: Int64 = 60_000) {
         self.database = database
+        self.leaseMs = leaseMs
     }
 
     /// Adds a job unless one with the same deduplication key exists. Returns whether it was added.

@@ -249,6 +249,7 @@ public enum Migrations {
     @discardableResult
     public static func apply(to database: Database) async throws -> [Int] {
         try await database.transaction { db in
+            try await lockAgainstOtherMigrators(database.dialect, db)
             try await db.raw("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
@@ -258,6 +259,7 @@ public enum Migrations {
         for migration in all {
             let dialect = database.dialect
             let didApply = try await database.transaction { db -> Bool in
+                try await lockAgainstOtherMigrators(dialect, db)
                 let done = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)").first()
                 if done != nil { return false }
                 for statement in migration.statements {
@@ -273,6 +275,14 @@ public enum Migrations {
             if didApply { applied.append(migration.version) }
         }
         return applied
+    }
+
+    /// Several replicas may start at once on PostgreSQL: a transaction-scoped advisory lock makes them
+    /// migrate one after the other (SQLite's single writer already does).
+    static func lockAgainstOtherMigrators(_ dialect: SQLDialectKind, _ db: any SQLDatabase) async throws {
+        if dialect == .postgres {
+            _ = try await db.raw("SELECT pg_advisory_xact_lock(7400501) AS locked").all()
+        }
     }
 
     /// The highest applied version, or nil when the database has never been migrated.

@@ -8,6 +8,7 @@ import LookoutStore
 import LookoutTestSupport
 import Spinnaker
 import SpinnakerSimulator
+import SQLKit
 import Testing
 
 /// A Lookout with its own SQLite database in a temporary directory, built by the same
@@ -15,17 +16,37 @@ import Testing
 struct TestHarness {
     let dependencies: LookoutDependencies
     let directory: URL
+    /// The PostgreSQL database made for this test, dropped at the end.
+    var postgresDatabase: String?
 
     static func make(_ configure: (inout LookoutConfiguration) -> Void = { _ in }, logger customLogger: Logger? = nil) async throws -> TestHarness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-test-\(UUID().uuidString)")
         var configuration = LookoutConfiguration()
         configuration.dataDirectory = directory.path
         configuration.publicURL = "https://lookout.example.com"
+        // With LOOKOUT_TEST_DATABASE_URL (postgres://…), every test gets a database of its own there.
+        var postgresDatabase: String?
+        if let admin = Components.environment("LOOKOUT_TEST_DATABASE_URL") {
+            let name = "lookout_test_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+            try await Self.postgresAdmin(admin) { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+            var components = URLComponents(string: admin)!
+            components.path = "/\(name)"
+            configuration.databaseURL = components.string
+            postgresDatabase = name
+        }
         configure(&configuration)
         var logger = customLogger ?? Logger(label: "lookout-test")
         if customLogger == nil { logger.logLevel = .warning }
         let dependencies = try await LookoutDependencies.open(configuration: configuration, logger: logger)
-        return TestHarness(dependencies: dependencies, directory: directory)
+        return TestHarness(dependencies: dependencies, directory: directory, postgresDatabase: postgresDatabase)
+    }
+
+    static func postgresAdmin(_ url: String, _ body: @Sendable (any SQLDatabase) async throws -> Void) async throws {
+        var logger = Logger(label: "pg-admin")
+        logger.logLevel = .warning
+        let admin = try await Database.openPostgres(url: url, maximumConnections: 1, logger: logger)
+        do { try await admin.read(body) } catch { await admin.close(); throw error }
+        await admin.close()
     }
 
     /// An organisation with one user per role, their API tokens, and the webhook token.
@@ -66,6 +87,9 @@ struct TestHarness {
     func close() async {
         await dependencies.close()
         try? FileManager.default.removeItem(at: directory)
+        if let name = postgresDatabase, let admin = Components.environment("LOOKOUT_TEST_DATABASE_URL") {
+            try? await Self.postgresAdmin(admin) { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+        }
     }
 
     func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
