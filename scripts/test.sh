@@ -18,8 +18,9 @@ step() {
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+source scripts/lib/postgres.sh
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done; }
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done; pg_stop; }
 trap cleanup EXIT
 
 echo "=== build"
@@ -37,11 +38,26 @@ if [ -x "$BAO" ]; then
   export LOOKOUT_TEST_VAULT_ADDR="http://127.0.0.1:$bao_port" LOOKOUT_TEST_VAULT_TOKEN=lookout-test-root
 fi
 
+# PostgreSQL with SCRAM password auth and TLS, for the second run of the store suites and scale-out.
+if ! pg_start; then echo "=== FAILED: PostgreSQL could not be started"; failed=$((failed + 1)); fi
+
 step "openapi.yaml is valid OpenAPI 3" .venv/bin/openapi-spec-validator openapi.yaml
-step "swift test" swift test --skip-build
+step "swift test (SQLite)" swift test --skip-build
+if [ -n "${PG_URL:-}" ]; then
+  step "swift test: server and store suites on PostgreSQL (TLS, SCRAM)" \
+    env LOOKOUT_TEST_DATABASE_URL="$PG_URL" swift test --skip-build --filter LookoutServerTests
+  psql "$PG_URL" -qc "CREATE DATABASE scaleout" >/dev/null
+  step "scale-out: 2 API + 2 workers on PostgreSQL, one worker killed" \
+    python3 scripts/e2e/scaleout_test.py --binary "$BIN" --database-url "${PG_URL/\/postgres?/\/scaleout?}"
+fi
 step "crash test (kill -9)" python3 scripts/e2e/crash_test.py --binary "$BIN"
 if command -v wrk >/dev/null && command -v nginx >/dev/null; then
-  step "ingest benchmark (smoke, debug build)" python3 scripts/bench/ingest_bench.py --binary "$BIN" --duration 2
+  step "ingest benchmark (smoke, debug build, SQLite)" python3 scripts/bench/ingest_bench.py --binary "$BIN" --duration 2
+  if [ -n "${PG_URL:-}" ]; then
+    psql "$PG_URL" -qc "CREATE DATABASE bench" >/dev/null
+    step "ingest benchmark (smoke, debug build, PostgreSQL)" \
+      python3 scripts/bench/ingest_bench.py --binary "$BIN" --duration 2 --database-url "${PG_URL/\/postgres?/\/bench?}"
+  fi
 else
   echo "=== FAILED: ingest benchmark smoke needs wrk and nginx"; failed=$((failed + 1))
 fi

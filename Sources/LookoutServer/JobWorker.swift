@@ -42,6 +42,26 @@ public struct JobWorker: Service {
         }
     }
 
+    /// Runs `work` while renewing the job's lease every third of its length, so slow work (Gate, an
+    /// LLM) keeps the job; a worker that dies stops renewing and loses it.
+    func withLeaseHeartbeat<T: Sendable>(_ job: ClaimedJob, _ work: @Sendable () async throws -> T) async throws -> T {
+        let queue = self.queue
+        let logger = self.logger
+        let interval = Duration.milliseconds(max(queue.leaseMs / 3, 200))
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                if (try? await queue.renew(job)) == false {
+                    logger.warning("job lease lost while working", metadata: ["job": "\(job.id)"])
+                    return
+                }
+            }
+        }
+        defer { heartbeat.cancel() }
+        return try await work()
+    }
+
     /// Claims and runs one due job. Returns false when there was none.
     @discardableResult
     public func runOne() async -> Bool {
@@ -54,7 +74,7 @@ public struct JobWorker: Service {
             return false
         }
         do {
-            let apply = try await external[job.kind]?(job)
+            let apply = try await withLeaseHeartbeat(job) { try await external[job.kind]?(job) }
             let result = try await queue.database.transaction { db in
                 let result: String
                 if let apply { result = try await apply(db) } else { result = try await JobHandlers.run(job, in: db) }

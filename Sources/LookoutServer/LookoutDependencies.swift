@@ -128,7 +128,11 @@ public struct LookoutDependencies: Sendable {
         guard try await accounts.userCount() == 0 else { return nil }
         let email = configuration.adminEmail ?? "admin@lookout.local"
         let generated = configuration.adminPassword == nil ? String(Tokens.generate(prefix: "pw").dropFirst(3).prefix(20)) : nil
-        _ = try await addUser(email: email, password: configuration.adminPassword ?? generated!, role: .admin, organisation: "default")
+        do {
+            _ = try await addUser(email: email, password: configuration.adminPassword ?? generated!, role: .admin, organisation: "default")
+        } catch StoreError.conflict {
+            return nil  // another replica bootstrapped at the same moment
+        }
         return (email, generated)
     }
 }

@@ -35,13 +35,14 @@ public struct AccountStore: Sendable {
     public func createOrganisation(name: String, webhookTokenHash: String, webhookTokenSealed: String) async throws -> Organisation {
         let organisation = Organisation(id: newIdentifier(), name: name)
         try await database.transaction { db in
-            if try await db.raw("SELECT id FROM organisations WHERE name = \(bind: name)").first() != nil {
+            let now = nowMillis()
+            // ON CONFLICT: another process (a second replica starting) may create it at the same moment.
+            guard try await db.raw("""
+                INSERT INTO organisations (id, name, created_at) VALUES (\(bind: organisation.id), \(bind: name), \(bind: now))
+                ON CONFLICT (name) DO NOTHING RETURNING id
+                """).first() != nil else {
                 throw StoreError.conflict("organisation '\(name)' exists")
             }
-            let now = nowMillis()
-            try await db.raw("""
-                INSERT INTO organisations (id, name, created_at) VALUES (\(bind: organisation.id), \(bind: name), \(bind: now))
-                """).run()
             try await db.raw("""
                 INSERT INTO webhook_tokens (org_id, token_hash, token_sealed, created_at)
                 VALUES (\(bind: organisation.id), \(bind: webhookTokenHash), \(bind: webhookTokenSealed), \(bind: now))
@@ -60,14 +61,14 @@ public struct AccountStore: Sendable {
         let user = StoredUser(id: newIdentifier(), organisationId: organisationId, email: email.lowercased(), role: role,
                               passwordHash: passwordHash)
         try await database.transaction { db in
-            if try await db.raw("SELECT id FROM users WHERE email = \(bind: user.email)").first() != nil {
-                throw StoreError.conflict("a user with email \(user.email) exists")
-            }
-            try await db.raw("""
+            guard try await db.raw("""
                 INSERT INTO users (id, org_id, email, password_hash, role, created_at)
                 VALUES (\(bind: user.id), \(bind: organisationId), \(bind: user.email), \(bind: passwordHash),
                         \(bind: role.rawValue), \(bind: nowMillis()))
-                """).run()
+                ON CONFLICT (email) DO NOTHING RETURNING id
+                """).first() != nil else {
+                throw StoreError.conflict("a user with email \(user.email) exists")
+            }
         }
         return user
     }

@@ -122,6 +122,19 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Extends the lease of a job still held by its worker (a heartbeat during long work). Returns
+    /// false when the lease was lost to another worker.
+    public func renew(_ job: ClaimedJob, now: Int64 = EpochMillis.now()) async throws -> Bool {
+        let leaseMs = self.leaseMs
+        return try await database.transaction { db in
+            try await db.raw("""
+                UPDATE jobs SET lease_until = \(bind: now + leaseMs), updated_at = \(bind: now)
+                WHERE id = \(bind: job.id) AND state = 'leased' AND lease_owner = \(bind: job.owner)
+                RETURNING id
+                """).first() != nil
+        }
+    }
+
     /// Marks the job done inside the caller's transaction (the one holding the job's effects), so
     /// effects and completion commit together. Throws `leaseLost` if another worker took it over.
     public static func complete(_ job: ClaimedJob, in db: any SQLDatabase) async throws {
