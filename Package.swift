@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
         .executableTarget(
@@ -39,7 +40,8 @@ let package = Package(
         .target(
             name: "LookoutCLI",
             dependencies: [
-                "LookoutServer", "LookoutStore", "LookoutCore", "SpinnakerSimulator", "Spinnaker",
+                "LookoutServer", "LookoutStore", "LookoutCore", "SpinnakerSimulator", "Spinnaker", "LookoutAgent",
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -65,7 +67,7 @@ let package = Package(
         .target(
             name: "LookoutAgent",
             dependencies: [
-                "LookoutCore", "Spinnaker",
+                "LookoutCore", "Spinnaker", "LookoutStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -61,5 +61,9 @@ public func buildRouter(_ dependencies: LookoutDependencies, role: LookoutConfig
     IncidentsController(dependencies: dependencies).addRoutes(to: api)
     SettingsController(dependencies: dependencies).addRoutes(to: api)
     DORAController(dependencies: dependencies).addRoutes(to: api)
+    if spinnakerEnabled {
+        ToolsController(dependencies: dependencies).addRoutes(to: api)
+        MCPController(dependencies: dependencies).addRoutes(to: router)
+    }
     return router
 }

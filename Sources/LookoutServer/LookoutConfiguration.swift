@@ -36,6 +36,8 @@ public struct LookoutConfiguration: Sendable {
     public var gateAllowedHosts: [String] = []
     /// `LOOKOUT_JOB_LEASE_SECONDS`: how long a worker holds a job before another may take it over.
     public var jobLeaseSeconds = 60
+    /// `LOOKOUT_ACTION_TTL_SECONDS`: how long a pending trigger waits for confirmation.
+    public var actionTTLSeconds = 300
 
     public init() {}
 
@@ -130,6 +132,12 @@ public struct LookoutConfiguration: Sendable {
                 throw .invalid("LOOKOUT_JOB_LEASE_SECONDS", v, "a number of seconds from 2 to 3600")
             }
             jobLeaseSeconds = seconds
+        }
+        if let v = text("LOOKOUT_ACTION_TTL_SECONDS") {
+            guard let seconds = Int(v), (10...86_400).contains(seconds) else {
+                throw .invalid("LOOKOUT_ACTION_TTL_SECONDS", v, "a number of seconds from 10 to 86400")
+            }
+            actionTTLSeconds = seconds
         }
         if let v = text("LOOKOUT_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: v.lowercased()) else {

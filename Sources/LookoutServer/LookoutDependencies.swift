@@ -18,6 +18,9 @@ public struct LookoutDependencies: Sendable {
     public let alerts: AlertStore
     public let correlation: CorrelationStore
     public let reports: RCAStore
+    public let actions: PendingActionStore
+    /// The `spinnaker_rca` tool, shared by the API, MCP and (later) the chat.
+    public let tool: SpinnakerRCATool
     public let settings: SettingsStore
     public let jobs: JobQueue
     public let ingest: IngestWriter
@@ -45,6 +48,11 @@ public struct LookoutDependencies: Sendable {
         }
         let spinnaker = SpinnakerConnector(connections: SpinnakerConnectionStore(database: database), secrets: secrets,
                                            policy: GateURLPolicy(allowedHosts: configuration.gateAllowedHosts), logger: logger)
+        let actions = PendingActionStore(database: database)
+        let tool = SpinnakerRCATool(executions: ExecutionStore(database: database), actions: actions,
+                                    actionTTLMs: Int64(configuration.actionTTLSeconds) * 1000) { org in
+            try await spinnaker.client(organisationId: org)
+        }
         return LookoutDependencies(
             configuration: configuration,
             database: database,
@@ -54,6 +62,8 @@ public struct LookoutDependencies: Sendable {
             alerts: AlertStore(database: database),
             correlation: CorrelationStore(database: database),
             reports: RCAStore(database: database),
+            actions: actions,
+            tool: tool,
             settings: SettingsStore(database: database),
             jobs: JobQueue(database: database, leaseMs: Int64(configuration.jobLeaseSeconds) * 1000),
             ingest: IngestWriter(database: database, logger: logger),

@@ -241,6 +241,42 @@ public enum Migrations {
             """,
             "CREATE INDEX rca_reports_by_incident ON rca_reports (org_id, incident_id, created_at DESC)",
         ]),
+        Migration(version: 5, name: "pending actions and the audit log", statements: [
+            """
+            CREATE TABLE pending_actions (
+                id TEXT PRIMARY KEY,
+                org_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                application TEXT NOT NULL,
+                pipeline_name TEXT,
+                parameters TEXT NOT NULL,
+                task TEXT,
+                summary TEXT NOT NULL,
+                requested_by TEXT NOT NULL,
+                requested_via TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                decided_by TEXT,
+                decided_at BIGINT,
+                result_ref TEXT,
+                error TEXT
+            )
+            """,
+            "CREATE INDEX pending_actions_by_time ON pending_actions (org_id, created_at DESC)",
+            """
+            CREATE TABLE audit_log (
+                id {PK},
+                org_id TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT,
+                detail TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_by_time ON audit_log (org_id, id DESC)",
+        ]),
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
