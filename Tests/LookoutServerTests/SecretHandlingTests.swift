@@ -42,6 +42,12 @@ import Testing
                                    #"{"gateUrl":"https://127.0.0.1:\#(port)","authMethod":"x509","certificatePem":"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----","privateKeyPem":"-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----"}"#)
                     try await call(.delete, "/api/v1/connectors/spinnaker")
                     try await call(.get, "/api/v1/connectors/spinnaker")
+                    // The webhook token travels in URLs: it must not reach a log line either.
+                    _ = try await client.postEvent(SyntheticEcho.raw(type: "orca:pipeline:failed", execution: try Fixtures.terminalExecution()),
+                                                   token: acme.webhookToken)
+                    _ = try await client.postEvent(["nope": 1], token: acme.webhookToken)
+                    _ = try await client.postJSON("/alerts/generic/\(acme.webhookToken)", #"{"title":"X","service":"y"}"#)
+                    _ = try await client.waitForIncidents(1, token: acme.viewer)
                     return bodies
                 }
                 // The stored credentials are ciphertext: no file of the data directory holds them in plain text.
