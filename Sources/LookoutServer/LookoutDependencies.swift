@@ -118,6 +118,13 @@ public struct LookoutDependencies: Sendable {
         return token
     }
 
+    /// The organisation a webhook token (from a URL or a Bearer header) belongs to; the Echo and alert
+    /// webhooks share it.
+    public func organisation(forWebhookToken token: String) async throws -> String? {
+        guard token.count <= 200 else { return nil }
+        return try await accounts.organisationId(webhookTokenHash: Tokens.digest(token))
+    }
+
     /// The organisation's current webhook token, decrypted (shown to admins only).
     public func webhookToken(organisationId: String) async throws -> String? {
         guard let sealed = try await accounts.sealedWebhookToken(organisationId: organisationId) else { return nil }

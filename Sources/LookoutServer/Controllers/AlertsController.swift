@@ -29,7 +29,7 @@ struct AlertsController {
     /// The organisation of the token in the path (404 when unknown) or in the Bearer header (401).
     private func organisation(pathToken: String?, request: Request) async throws -> String {
         if let pathToken {
-            guard let org = try await organisation(for: pathToken) else {
+            guard let org = try await dependencies.organisation(forWebhookToken: pathToken) else {
                 throw APIError(.notFound, "unknown_webhook_token", "No organisation has this webhook token.")
             }
             return org
@@ -37,7 +37,7 @@ struct AlertsController {
         guard let token = request.headers.bearerToken else {
             throw APIError(.unauthorized, "unauthorized", "Send the webhook token as 'Authorization: Bearer <token>' or in the URL.")
         }
-        guard let org = try await organisation(for: token) else {
+        guard let org = try await dependencies.organisation(forWebhookToken: token) else {
             throw APIError(.unauthorized, "unauthorized", "The webhook token is not valid.")
         }
         return org
@@ -54,10 +54,6 @@ struct AlertsController {
         }
     }
 
-    private func organisation(for token: String) async throws -> String? {
-        guard token.count <= 200 else { return nil }
-        return try await dependencies.accounts.organisationId(webhookTokenHash: Tokens.digest(token))
-    }
 
     private func receive(_ request: Request, kind: String, pathToken: String?, context: LookoutRequestContext) async throws -> Response {
         let organisationId = try await organisation(pathToken: pathToken, request: request)

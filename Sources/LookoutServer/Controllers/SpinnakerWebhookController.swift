@@ -16,7 +16,7 @@ struct SpinnakerWebhookController {
     func addRoutes(to router: Router<LookoutRequestContext>) {
         router.post("/spinnaker/webhook/:token") { request, context in
             let token = try context.parameters.require("token")
-            guard let org = try await organisation(for: token) else {
+            guard let org = try await dependencies.organisation(forWebhookToken: token) else {
                 dependencies.metrics.eventReceived(type: "unknown", outcome: "rejected")
                 throw APIError(.notFound, "unknown_webhook_token", "No organisation has this webhook token.")
             }
@@ -28,7 +28,7 @@ struct SpinnakerWebhookController {
                 throw APIError(.unauthorized, "unauthorized",
                                "Send the webhook token as 'Authorization: Bearer <token>' or in the URL /spinnaker/webhook/<token>.")
             }
-            guard let org = try await organisation(for: token) else {
+            guard let org = try await dependencies.organisation(forWebhookToken: token) else {
                 dependencies.metrics.eventReceived(type: "unknown", outcome: "rejected")
                 throw APIError(.unauthorized, "unauthorized", "The webhook token is not valid.")
             }
@@ -36,10 +36,6 @@ struct SpinnakerWebhookController {
         }
     }
 
-    private func organisation(for token: String) async throws -> String? {
-        guard token.count <= 200 else { return nil }
-        return try await dependencies.accounts.organisationId(webhookTokenHash: Tokens.digest(token))
-    }
 
     private func receive(_ request: Request, context: LookoutRequestContext, organisationId: String) async throws -> Response {
         let started = ContinuousClock.now
