@@ -63,6 +63,7 @@ public func buildRouter(_ dependencies: LookoutDependencies, role: LookoutConfig
     DORAController(dependencies: dependencies).addRoutes(to: api)
     if spinnakerEnabled {
         ToolsController(dependencies: dependencies).addRoutes(to: api)
+        ChatController(dependencies: dependencies).addRoutes(to: api)
         MCPController(dependencies: dependencies).addRoutes(to: router)
     }
     return router

@@ -21,6 +21,8 @@ public struct LookoutDependencies: Sendable {
     public let actions: PendingActionStore
     /// The `spinnaker_rca` tool, shared by the API, MCP and (later) the chat.
     public let tool: SpinnakerRCATool
+    public let chats: ChatStore
+    public let chatAgent: ChatAgent
     public let settings: SettingsStore
     public let jobs: JobQueue
     public let ingest: IngestWriter
@@ -53,6 +55,17 @@ public struct LookoutDependencies: Sendable {
                                     actionTTLMs: Int64(configuration.actionTTLSeconds) * 1000) { org in
             try await spinnaker.client(organisationId: org)
         }
+        let chats = ChatStore(database: database)
+        let llm = configuration.llmBaseURL.flatMap { base in
+            configuration.llmModel.map { ChatCompletionsClient(baseURL: base, apiKey: configuration.llmAPIKey, model: $0) }
+        }
+        let chatAgent = ChatAgent(tool: tool, llm: llm) { org in
+            var names = Set((try? await chats.knownApplications(organisationId: org)) ?? [])
+            if let gate = try? await spinnaker.client(organisationId: org), let apps = try? await gate.applications() {
+                for app in apps { if let name = app["name"]?.stringValue { names.insert(name) } }
+            }
+            return Array(names)
+        }
         return LookoutDependencies(
             configuration: configuration,
             database: database,
@@ -64,15 +77,15 @@ public struct LookoutDependencies: Sendable {
             reports: RCAStore(database: database),
             actions: actions,
             tool: tool,
+            chats: chats,
+            chatAgent: chatAgent,
             settings: SettingsStore(database: database),
             jobs: JobQueue(database: database, leaseMs: Int64(configuration.jobLeaseSeconds) * 1000),
             ingest: IngestWriter(database: database, logger: logger),
             secretBox: secretBox,
             secrets: secrets,
             spinnaker: spinnaker,
-            narrator: configuration.llmBaseURL.flatMap { base in
-                configuration.llmModel.map { RCANarrator(client: ChatCompletionsClient(baseURL: base, apiKey: configuration.llmAPIKey, model: $0)) }
-            },
+            narrator: llm.map(RCANarrator.init(client:)),
             metrics: LookoutMetrics(),
             logger: logger
         )

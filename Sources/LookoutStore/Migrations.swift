@@ -277,6 +277,20 @@ public enum Migrations {
             """,
             "CREATE INDEX audit_log_by_time ON audit_log (org_id, id DESC)",
         ]),
+        Migration(version: 6, name: "chat conversations", statements: [
+            """
+            CREATE TABLE chat_messages (
+                id {PK},
+                org_id TEXT NOT NULL,
+                conversation_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                role TEXT NOT NULL,
+                content TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX chat_messages_by_conversation ON chat_messages (org_id, conversation_id, id)",
+        ]),
     ]
 
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
