@@ -15,6 +15,14 @@ public struct IngestItem: Sendable {
     public var summary: String?
     public var receivedAt: Int64
 
+    /// Batches take row locks in this order.
+    var lockOrder: String {
+        switch event {
+        case .orca(let orca): return "\(organisationId)|\(orca.executionId)"
+        case .other: return "\(organisationId)|~other"
+        }
+    }
+
     public init(organisationId: String, event: EchoEvent, body: String, summary: String?, receivedAt: Int64) {
         self.organisationId = organisationId
         self.event = event
@@ -43,7 +51,9 @@ public actor IngestWriter {
     private let logger: Logger
     private let maxBatch: Int
     private var pending: [(IngestItem, CheckedContinuation<IngestOutcome, any Error>)] = []
-    private var flushing = false
+    /// Transactions under way. SQLite has one writer, so one; PostgreSQL takes several at once.
+    private var inFlight = 0
+    private let maxInFlight: Int
     /// Called after a commit that queued jobs, so the worker can start at once.
     private let onJobsQueued: @Sendable () -> Void
 
@@ -51,53 +61,63 @@ public actor IngestWriter {
         self.database = database
         self.logger = logger
         self.maxBatch = maxBatch
+        self.maxInFlight = database.dialect == .postgres ? 4 : 1
         self.onJobsQueued = onJobsQueued
     }
 
     public func ingest(_ item: IngestItem) async throws -> IngestOutcome {
         try await withCheckedThrowingContinuation { continuation in
             pending.append((item, continuation))
-            if !flushing {
-                flushing = true
-                Task { await self.flush() }
+            startFlushes()
+        }
+    }
+
+    /// Starts transactions while there is room: requests that arrive meanwhile wait and go together
+    /// into the next one.
+    private func startFlushes() {
+        while inFlight < maxInFlight && !pending.isEmpty {
+            // Rows are locked in execution-id order in every batch, so concurrent batches cannot deadlock.
+            let batch = pending.prefix(maxBatch).enumerated()
+                .sorted { ($0.element.0.lockOrder, $0.offset) < ($1.element.0.lockOrder, $1.offset) }.map(\.element)
+            pending.removeFirst(min(maxBatch, pending.count))
+            inFlight += 1
+            Task {
+                await self.flush(batch)
             }
         }
     }
 
-    private func flush() async {
+    private func flush(_ batch: [(IngestItem, CheckedContinuation<IngestOutcome, any Error>)]) async {
         let dialect = database.dialect
-        while !pending.isEmpty {
-            let batch = Array(pending.prefix(maxBatch))
-            pending.removeFirst(batch.count)
-            let items = batch.map(\.0)
-            do {
-                let (outcomes, queuedJobs) = try await database.transaction { db in
-                    var outcomes: [IngestOutcome] = []
-                    var queued = false
-                    for item in items {
-                        let (outcome, jobs) = try await Self.store(item, dialect: dialect, in: db)
-                        outcomes.append(outcome)
-                        queued = queued || jobs
-                    }
-                    return (outcomes, queued)
+        let items = batch.map(\.0)
+        do {
+            let (outcomes, queuedJobs) = try await database.transaction { db in
+                var outcomes: [IngestOutcome] = []
+                var queued = false
+                for item in items {
+                    let (outcome, jobs) = try await Self.store(item, dialect: dialect, in: db)
+                    outcomes.append(outcome)
+                    queued = queued || jobs
                 }
-                for (entry, outcome) in zip(batch, outcomes) { entry.1.resume(returning: outcome) }
-                if queuedJobs { onJobsQueued() }
-            } catch {
-                // One bad event must not fail the others: store them one by one.
-                logger.warning("batch of \(batch.count) events failed, retrying singly", metadata: ["error": "\(error)"])
-                for (item, continuation) in batch {
-                    do {
-                        let (outcome, jobs) = try await database.transaction { db in try await Self.store(item, dialect: dialect, in: db) }
-                        continuation.resume(returning: outcome)
-                        if jobs { onJobsQueued() }
-                    } catch {
-                        continuation.resume(throwing: error)
-                    }
+                return (outcomes, queued)
+            }
+            for (entry, outcome) in zip(batch, outcomes) { entry.1.resume(returning: outcome) }
+            if queuedJobs { onJobsQueued() }
+        } catch {
+            // One bad event must not fail the others: store them one by one.
+            logger.warning("batch of \(batch.count) events failed, retrying singly", metadata: ["error": "\(error)"])
+            for (item, continuation) in batch {
+                do {
+                    let (outcome, jobs) = try await database.transaction { db in try await Self.store(item, dialect: dialect, in: db) }
+                    continuation.resume(returning: outcome)
+                    if jobs { onJobsQueued() }
+                } catch {
+                    continuation.resume(throwing: error)
                 }
             }
         }
-        flushing = false
+        inFlight -= 1
+        startFlushes()
     }
 
     /// Stores one event inside the caller's transaction. Returns whether a job was queued.
