@@ -52,6 +52,7 @@ if [ -n "${PG_URL:-}" ]; then
 fi
 step "crash test (kill -9)" python3 scripts/e2e/crash_test.py --binary "$BIN"
 step "MCP: the official Python client drives 'lookout mcp'" .venv/bin/python scripts/e2e/mcp_client_test.py --binary "$BIN"
+step "lookout demo fills a fresh Lookout" scripts/e2e/demo_test.sh "$BIN"
 if command -v wrk >/dev/null && command -v nginx >/dev/null; then
   step "ingest benchmark (smoke, debug build, SQLite)" python3 scripts/bench/ingest_bench.py --binary "$BIN" --duration 2
   if [ -n "${PG_URL:-}" ]; then

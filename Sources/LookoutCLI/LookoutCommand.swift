@@ -10,7 +10,7 @@ public struct LookoutCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "lookout",
         abstract: "Watches Spinnaker deployments for on-call engineers.",
-        subcommands: [Serve.self, Migrate.self, User.self, Token.self, Sim.self, MCPCommand.self],
+        subcommands: [Serve.self, Migrate.self, User.self, Token.self, Sim.self, MCPCommand.self, Demo.self],
         defaultSubcommand: Serve.self
     )
 
