@@ -54,15 +54,11 @@ public actor IngestWriter {
     /// Transactions under way. SQLite has one writer, so one; PostgreSQL takes several at once.
     private var inFlight = 0
     private let maxInFlight: Int
-    /// Called after a commit that queued jobs, so the worker can start at once.
-    private let onJobsQueued: @Sendable () -> Void
-
-    public init(database: Database, logger: Logger, maxBatch: Int = 128, onJobsQueued: @escaping @Sendable () -> Void = {}) {
+    public init(database: Database, logger: Logger, maxBatch: Int = 128) {
         self.database = database
         self.logger = logger
         self.maxBatch = maxBatch
         self.maxInFlight = database.dialect == .postgres ? 4 : 1
-        self.onJobsQueued = onJobsQueued
     }
 
     public func ingest(_ item: IngestItem) async throws -> IngestOutcome {
@@ -91,26 +87,19 @@ public actor IngestWriter {
         let dialect = database.dialect
         let items = batch.map(\.0)
         do {
-            let (outcomes, queuedJobs) = try await database.transaction { db in
+            let outcomes = try await database.transaction { db in
                 var outcomes: [IngestOutcome] = []
-                var queued = false
-                for item in items {
-                    let (outcome, jobs) = try await Self.store(item, dialect: dialect, in: db)
-                    outcomes.append(outcome)
-                    queued = queued || jobs
-                }
-                return (outcomes, queued)
+                for item in items { outcomes.append(try await Self.store(item, dialect: dialect, in: db)) }
+                return outcomes
             }
             for (entry, outcome) in zip(batch, outcomes) { entry.1.resume(returning: outcome) }
-            if queuedJobs { onJobsQueued() }
         } catch {
             // One bad event must not fail the others: store them one by one.
             logger.warning("batch of \(batch.count) events failed, retrying singly", metadata: ["error": "\(error)"])
             for (item, continuation) in batch {
                 do {
-                    let (outcome, jobs) = try await database.transaction { db in try await Self.store(item, dialect: dialect, in: db) }
+                    let outcome = try await database.transaction { db in try await Self.store(item, dialect: dialect, in: db) }
                     continuation.resume(returning: outcome)
-                    if jobs { onJobsQueued() }
                 } catch {
                     continuation.resume(throwing: error)
                 }
@@ -120,8 +109,8 @@ public actor IngestWriter {
         startFlushes()
     }
 
-    /// Stores one event inside the caller's transaction. Returns whether a job was queued.
-    static func store(_ item: IngestItem, dialect: SQLDialectKind, in db: any SQLDatabase) async throws -> (IngestOutcome, Bool) {
+    /// Stores one event inside the caller's transaction (the worker picks up any job it queues).
+    static func store(_ item: IngestItem, dialect: SQLDialectKind, in db: any SQLDatabase) async throws -> IngestOutcome {
         switch item.event {
         case .other(let event):
             try await db.raw("""
@@ -130,14 +119,14 @@ public actor IngestWriter {
                         \(bind: event.application), \(bind: event.createdAt), \(bind: item.receivedAt), \(bind: item.body))
                 ON CONFLICT DO NOTHING
                 """).run()
-            return (IngestOutcome(kind: .other, executionId: nil, status: nil), false)
+            return IngestOutcome(kind: .other, executionId: nil, status: nil)
         case .orca(let event):
             return try await store(event, item: item, dialect: dialect, in: db)
         }
     }
 
     private static func store(_ event: OrcaEvent, item: IngestItem, dialect: SQLDialectKind,
-                              in db: any SQLDatabase) async throws -> (IngestOutcome, Bool) {
+                              in db: any SQLDatabase) async throws -> IngestOutcome {
         let org = item.organisationId
         let inserted = try await db.raw("""
             INSERT INTO execution_events (org_id, event_id, dedup_key, execution_id, event_type, stage_id, stage_name,
@@ -149,7 +138,7 @@ public actor IngestWriter {
             RETURNING id
             """).first()
         guard inserted != nil else {
-            return (IngestOutcome(kind: .duplicate, executionId: event.executionId, status: nil), false)
+            return IngestOutcome(kind: .duplicate, executionId: event.executionId, status: nil)
         }
 
         var current = try await currentState(org: org, executionId: event.executionId, dialect: dialect, in: db)
@@ -197,9 +186,8 @@ public actor IngestWriter {
                 """).run()
         }
 
-        var queued = false
         if update.completed {
-            queued = try await JobQueue.enqueue(
+            try await JobQueue.enqueue(
                 kind: .executionCompleted,
                 organisationId: org,
                 payload: ExecutionCompletedJob(executionId: event.executionId, status: state.status),
@@ -207,7 +195,7 @@ public actor IngestWriter {
                 in: db
             )
         }
-        return (IngestOutcome(kind: .stored, executionId: event.executionId, status: state.status), queued)
+        return IngestOutcome(kind: .stored, executionId: event.executionId, status: state.status)
     }
 
     /// The stored state of an execution, locking its row on PostgreSQL until the transaction ends.

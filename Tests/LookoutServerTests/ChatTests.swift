@@ -48,7 +48,7 @@ import Testing
                     let rollback = try #require(try await ask("Roll back the last api-gateway deployment").json)
                     #expect(rollback["pendingAction"]?["pipelineName"] == "Rollback production")
                     #expect(rollback["reply"]?.stringValue?.contains("It has not run") == true)
-                    #expect(try await simulator.catalog.recordedTriggerCount() == 0)
+                    #expect(await simulator.catalog.recordedTriggerCount() == 0)
                     let actions = try await client.json("/api/v1/actions", token: acme.viewer)["actions"]?.arrayValue ?? []
                     #expect(actions.first?["requestedVia"] == "chat")
 

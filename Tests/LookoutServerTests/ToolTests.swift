@@ -137,7 +137,7 @@ extension TestClientProtocol {
                     #expect(action["summary"] == "Run pipeline 'Deploy to production' of payments-api with namespace=prod, tag=1.5.0")
                     #expect(action["requestedBy"] == "viewer@acme.example.com")
                     #expect((action["expiresAt"]?.int64Value ?? 0) > EpochMillis.now() + 250_000)
-                    #expect(try await simulator.catalog.recordedTriggerCount() == 0, "nothing runs on the first call")
+                    #expect(await simulator.catalog.recordedTriggerCount() == 0, "nothing runs on the first call")
 
                     // Missing required parameter: refused before any action exists.
                     #expect(try await client.tool(#"{"action":"trigger_pipeline","application":"payments-api","pipelineName":"Deploy to production"}"#,
@@ -146,7 +146,7 @@ extension TestClientProtocol {
                     #expect(try await client.send(.post, "/api/v1/actions/\(id)/confirm", token: acme.viewer).status == .forbidden)
                     #expect(try await client.send(.post, "/api/v1/actions/\(id)/confirm", token: globex.admin).status == .notFound,
                             "another organisation cannot see or confirm it")
-                    #expect(try await simulator.catalog.recordedTriggerCount() == 0)
+                    #expect(await simulator.catalog.recordedTriggerCount() == 0)
 
                     async let first = client.send(.post, "/api/v1/actions/\(id)/confirm", token: acme.operatorToken)
                     async let second = client.send(.post, "/api/v1/actions/\(id)/confirm", token: acme.admin)
@@ -188,7 +188,7 @@ extension TestClientProtocol {
                     #expect(late.status == .conflict && late.errorCode == "expired")
                     #expect(try await client.send(.post, "/api/v1/actions/\(canceling)/cancel", token: acme.operatorToken).json?["status"] == "canceled")
                     #expect(try await client.send(.post, "/api/v1/actions/\(canceling)/confirm", token: acme.admin).errorCode == "already_canceled")
-                    #expect(try await simulator.catalog.recordedTriggerCount() == 0)
+                    #expect(await simulator.catalog.recordedTriggerCount() == 0)
                     let list = try await client.json("/api/v1/actions", token: acme.viewer)["actions"]?.arrayValue ?? []
                     #expect(Set(list.compactMap { $0["status"]?.stringValue }) == ["expired", "canceled"])
                     let audit = try await client.json("/api/v1/audit", token: acme.admin)["entries"]?.arrayValue?.compactMap { $0["action"]?.stringValue } ?? []
@@ -241,7 +241,7 @@ extension TestClientProtocol {
                     })
                     #expect(rca["report"]?["nextSteps"]?.arrayValue?.contains { $0["rollback"] != nil } == true, "the rollback is suggested")
                     #expect(try await client.json("/api/v1/actions", token: acme.viewer)["actions"]?.arrayValue?.isEmpty == true)
-                    #expect(try await simulator.catalog.recordedTriggerCount() == 0)
+                    #expect(await simulator.catalog.recordedTriggerCount() == 0)
                 }
             }
         }
@@ -273,7 +273,7 @@ extension TestClientProtocol {
                     let trigger = try #require(try await rpc(#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"spinnaker_rca","arguments":{"action":"rollback","application":"payments-api"}}}"#, token: acme.operatorToken).json)
                     let text = trigger["result"]?["content"]?.arrayValue?.first?["text"]?.stringValue ?? ""
                     #expect(text.contains("confirmation_required") && text.contains("/api/v1/actions/"))
-                    #expect(try await simulator.catalog.recordedTriggerCount() == 0)
+                    #expect(await simulator.catalog.recordedTriggerCount() == 0)
                     let unknown = try #require(try await rpc(#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"confirm_action","arguments":{}}}"#).json)
                     #expect(unknown["result"]?["isError"] == .bool(true))
                     let list = try await client.json("/api/v1/actions", token: acme.viewer)["actions"]?.arrayValue ?? []
