@@ -1,5 +1,5 @@
 import Foundation
-public import LookoutCore
+import LookoutCore
 public import Spinnaker
 
 /// The chat: questions in plain words answered with the `spinnaker_rca` tool. Without an LLM, the

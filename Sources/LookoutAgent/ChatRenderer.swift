@@ -1,6 +1,6 @@
 import Foundation
 import LookoutCore
-public import Spinnaker
+import Spinnaker
 
 /// Writes the chat's answers from tool results, for people.
 enum ChatRenderer {

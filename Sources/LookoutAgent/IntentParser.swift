@@ -1,5 +1,5 @@
 import Foundation
-public import Spinnaker
+import Spinnaker
 
 /// Understands the chat's questions without an LLM: each kind of question maps to one `spinnaker_rca`
 /// action. Application names are recognised from the names Lookout knows (Gate and received events).

@@ -27,7 +27,7 @@ struct MCPCommand: AsyncParsableCommand {
         await server.withMethodHandler(CallTool.self) { params in
             let arguments = Self.json(params.arguments ?? [:])
             let (text, isError) = await MCPTools.call(name: params.name, arguments: arguments, api: api)
-            return .init(content: [.text(text)], isError: isError)
+            return .init(content: [.text(text: text, annotations: nil, _meta: nil)], isError: isError)
         }
         try await server.start(transport: StdioTransport())
         await server.waitUntilCompleted()

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Epoch milliseconds, the one time unit stored in the database (portable across SQLite and PostgreSQL).
 public enum EpochMillis {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Crypto
 
 /// Random bearer secrets and how they are stored: only a SHA-256 digest is kept for lookup.

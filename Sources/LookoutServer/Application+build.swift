@@ -2,7 +2,7 @@ public import Hummingbird
 import Logging
 import LookoutCore
 import LookoutStore
-public import ServiceLifecycle
+import ServiceLifecycle
 import Foundation
 
 /// Builds the application from its dependencies; `lookout serve` and the tests call the same code.

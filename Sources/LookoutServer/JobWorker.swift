@@ -30,7 +30,7 @@ public struct JobWorker: Service {
 
     public func run() async throws {
         let stopping = Atomic<Bool>(false)
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             logger.info("job worker started", metadata: ["owner": "\(owner)"])
             while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
                 let didWork = await runOne()

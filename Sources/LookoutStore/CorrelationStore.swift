@@ -1,7 +1,7 @@
 import Foundation
 public import LookoutCore
 import SQLKit
-public import Spinnaker
+import Spinnaker
 
 /// The deployment ↔ incident links: ranked suspects with scores and reasons.
 public struct CorrelationStore: Sendable {

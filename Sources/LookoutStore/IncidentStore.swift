@@ -1,4 +1,4 @@
-public import SQLKit
+import SQLKit
 public import LookoutCore
 import Spinnaker
 import Logging

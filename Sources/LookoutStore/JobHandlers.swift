@@ -1,5 +1,5 @@
 import Foundation
-public import LookoutCore
+import LookoutCore
 public import SQLKit
 import Spinnaker
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What an Echo `rest` notification carries, whatever envelope it came in.
 public enum EchoEvent: Sendable {

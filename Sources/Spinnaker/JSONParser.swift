@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A JSON parser straight from UTF-8 bytes to `JSONValue`. Foundation's `JSONSerialization` on Linux
 /// bridges every container through `NSDictionary`/`NSArray`, which made parsing an 85 KB Orca

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Spinnaker
 
 /// The event sequences the Echo emitter plays. Each is one pipeline run, sent the way Echo's `rest`

@@ -1,7 +1,7 @@
-public import Foundation
+import Foundation
 public import Hummingbird
 public import Logging
-public import Spinnaker
+import Spinnaker
 
 /// A Gate API simulator: the endpoints Lookout calls, answered from a `SimulatorCatalog`, with
 /// optional HTTP Basic authentication. Triggers and tasks are recorded (`GET /_sim/triggers`).

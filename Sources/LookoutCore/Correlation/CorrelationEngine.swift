@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Spinnaker
 
 /// An alert (or an incident's first alert) as correlation sees it: its service-identifying labels

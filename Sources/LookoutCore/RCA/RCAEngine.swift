@@ -1,5 +1,5 @@
 import Foundation
-public import Spinnaker
+import Spinnaker
 
 /// The deterministic root-cause analysis: no LLM, the same evidence always gives the same report.
 public enum RCAEngine {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// How Lookout authenticates to Spinnaker Gate. The secret parts never appear in `description`.
 public struct GateCredentials: Sendable, Equatable, Codable, CustomStringConvertible {
