@@ -200,12 +200,16 @@ public struct ExecutionStore: Sendable {
         )
     }
 
+    /// base64url without padding, so the cursor needs no escaping in a query string.
     static func encodeCursor(sortTime: Int64, executionId: String) -> String {
         Data("\(sortTime):\(executionId)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
     static func decodeCursor(_ cursor: String) throws -> (sortTime: Int64, executionId: String) {
-        guard let data = Data(base64Encoded: cursor) else { throw StoreError.invalid("cursor is not valid") }
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64) else { throw StoreError.invalid("cursor is not valid") }
         let text = String(decoding: data, as: UTF8.self)
         guard let colon = text.firstIndex(of: ":"), let time = Int64(text[..<colon]) else {
             throw StoreError.invalid("cursor is not valid")

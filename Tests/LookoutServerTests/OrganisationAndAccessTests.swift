@@ -122,6 +122,9 @@ import Testing
                     cursor = page["nextCursor"]?.stringValue
                 } while cursor != nil
                 #expect(seen == ["01E6", "01E5", "01E4", "01E3", "01E2", "01E1", "01E0"])
+                // Cursors are URL-safe as they come (no '+', '/' or '=' that a query string would mangle).
+                let first = try await client.json("/api/v1/deployments?limit=1", token: acme.viewer)["nextCursor"]?.stringValue ?? "+"
+                #expect(!first.contains("+") && !first.contains("/") && !first.contains("="))
                 let payments = try await client.json("/api/v1/deployments?application=payments", token: acme.viewer)
                 #expect(payments["deployments"]?.arrayValue?.compactMap { $0["executionId"]?.stringValue } == ["01E6", "01E4", "01E2", "01E0"])
                 let terminal = try await client.json("/api/v1/deployments?status=TERMINAL", token: acme.viewer)
