@@ -199,29 +199,32 @@ public struct SpinnakerRCATool: Sendable {
     }
 
     static func row(_ record: ExecutionRecord) -> JSONValue {
-        var row: [String: JSONValue] = ["executionId": .string(record.executionId), "status": .string(record.status.rawValue)]
-        row["application"] = record.application.map(JSONValue.string)
-        row["pipelineName"] = record.pipelineName.map(JSONValue.string)
-        row["triggerType"] = record.triggerType.map(JSONValue.string)
-        row["triggerUser"] = record.triggerUser.map(JSONValue.string)
-        row["buildTime"] = record.buildTime.map { .number(Double($0)) }
-        row["startTime"] = record.startTime.map { .number(Double($0)) }
-        row["endTime"] = record.endTime.map { .number(Double($0)) }
-        row["durationMs"] = record.durationMs.map { .number(Double($0)) }
-        return .object(row)
+        row(id: record.executionId, status: record.status, application: record.application, pipelineName: record.pipelineName,
+            triggerType: record.triggerType, triggerUser: record.triggerUser, buildTime: record.buildTime, startTime: record.startTime,
+            endTime: record.endTime, durationMs: record.durationMs, failedStage: record.snapshot?.failedStages.first?.name)
     }
 
     static func row(_ execution: ExecutionSnapshot) -> JSONValue {
-        var row: [String: JSONValue] = ["executionId": .string(execution.id), "status": .string(execution.status.rawValue)]
-        row["application"] = execution.application.map(JSONValue.string)
-        row["pipelineName"] = execution.name.map(JSONValue.string)
-        row["triggerType"] = execution.trigger.type.map(JSONValue.string)
-        row["triggerUser"] = execution.trigger.user.map(JSONValue.string)
-        row["buildTime"] = execution.buildTime.map { .number(Double($0)) }
-        row["startTime"] = execution.startTime.map { .number(Double($0)) }
-        row["endTime"] = execution.endTime.map { .number(Double($0)) }
-        row["durationMs"] = execution.durationMs.map { .number(Double($0)) }
-        if let failed = execution.failedStages.first { row["failedStage"] = .string(failed.name) }
+        row(id: execution.id, status: execution.status, application: execution.application, pipelineName: execution.name,
+            triggerType: execution.trigger.type, triggerUser: execution.trigger.user, buildTime: execution.buildTime,
+            startTime: execution.startTime, endTime: execution.endTime, durationMs: execution.durationMs,
+            failedStage: execution.failedStages.first?.name)
+    }
+
+    /// One line of `recent_pipelines`, the same whether the run came from the webhook or from Gate.
+    static func row(id: String, status: ExecutionStatus, application: String?, pipelineName: String?, triggerType: String?,
+                    triggerUser: String?, buildTime: Int64?, startTime: Int64?, endTime: Int64?, durationMs: Int64?,
+                    failedStage: String?) -> JSONValue {
+        var row: [String: JSONValue] = ["executionId": .string(id), "status": .string(status.rawValue)]
+        row["application"] = application.map(JSONValue.string)
+        row["pipelineName"] = pipelineName.map(JSONValue.string)
+        row["triggerType"] = triggerType.map(JSONValue.string)
+        row["triggerUser"] = triggerUser.map(JSONValue.string)
+        row["buildTime"] = buildTime.map { .number(Double($0)) }
+        row["startTime"] = startTime.map { .number(Double($0)) }
+        row["endTime"] = endTime.map { .number(Double($0)) }
+        row["durationMs"] = durationMs.map { .number(Double($0)) }
+        row["failedStage"] = failedStage.map(JSONValue.string)
         return .object(row)
     }
 
@@ -428,8 +431,4 @@ public struct SpinnakerRCATool: Sendable {
     func jsonValue(_ value: some Encodable) throws -> JSONValue {
         try JSONValue.parse(try JSONEncoder().encode(value))
     }
-}
-
-extension String {
-    var nilIfBlank: String? { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : self }
 }

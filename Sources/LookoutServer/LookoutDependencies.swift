@@ -5,6 +5,7 @@ public import LookoutSecrets
 public import LookoutCore
 import HummingbirdBcrypt
 import Spinnaker
+import HTTPTypes
 public import LookoutAgent
 
 /// What the application runs on: the database and its stores, the secret box and the metrics.
@@ -136,6 +137,24 @@ public struct LookoutDependencies: Sendable {
     public func organisation(forWebhookToken token: String) async throws -> String? {
         guard token.count <= 200 else { return nil }
         return try await accounts.organisationId(webhookTokenHash: Tokens.digest(token))
+    }
+
+    /// The organisation of a webhook request: the token in the path (unknown → 404, like an unknown
+    /// URL) or in an `Authorization: Bearer` header (missing or wrong → 401).
+    func webhookOrganisation(pathToken: String?, headers: HTTPFields, url: String) async throws -> String {
+        if let pathToken {
+            guard let org = try await organisation(forWebhookToken: pathToken) else {
+                throw APIError(.notFound, "unknown_webhook_token", "No organisation has this webhook token.")
+            }
+            return org
+        }
+        guard let token = headers.bearerToken else {
+            throw APIError(.unauthorized, "unauthorized", "Send the webhook token as 'Authorization: Bearer <token>' or in the URL \(url)/<token>.")
+        }
+        guard let org = try await organisation(forWebhookToken: token) else {
+            throw APIError(.unauthorized, "unauthorized", "The webhook token is not valid.")
+        }
+        return org
     }
 
     /// The organisation's current webhook token, decrypted (shown to admins only).

@@ -154,7 +154,3 @@ extension GateAccount {
                   cloudProvider: json["cloudProvider"]?.nonEmptyString, environment: json["environment"]?.nonEmptyString)
     }
 }
-
-extension String {
-    var nilIfBlank: String? { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : self }
-}

@@ -134,6 +134,7 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in one transaction: everything it writes commits together, or nothing does.
+    @discardableResult
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch engine {
         case .postgres(let client):

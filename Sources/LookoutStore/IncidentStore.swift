@@ -67,6 +67,30 @@ public struct IncidentStore: Sendable {
         return row == nil ? nil : id
     }
 
+    /// The open alert incident of a service that was active within the window, touched so it stays so.
+    static func joinOpenAlertIncident(organisationId: String, service: String, activeSince: Int64,
+                                      in db: any SQLDatabase) async throws -> String? {
+        guard let id = try await db.raw("""
+            SELECT id FROM incidents WHERE org_id = \(bind: organisationId) AND status = 'open' AND source = 'alert'
+            AND service = \(bind: service) AND updated_at >= \(bind: activeSince) ORDER BY opened_at DESC LIMIT 1
+            """).first()?.decode(column: "id", as: String.self) else { return nil }
+        try await db.raw("UPDATE incidents SET updated_at = \(bind: nowMillis()) WHERE org_id = \(bind: organisationId) AND id = \(bind: id)").run()
+        return id
+    }
+
+    /// Opens the incident of a service's first firing alert. Returns its id.
+    static func openForAlert(organisationId: String, service: String, name: String, severity: IncidentPolicy.Severity, startsAt: Int64,
+                             summary: String, in db: any SQLDatabase) async throws -> String {
+        let id = newIdentifier()
+        try await db.raw("""
+            INSERT INTO incidents (id, org_id, source, execution_id, application, service, pipeline_name, title, severity, status,
+                                   summary, opened_at, resolved_at, updated_at)
+            VALUES (\(bind: id), \(bind: organisationId), 'alert', NULL, NULL, \(bind: service), NULL, \(bind: "\(name) on \(service)"),
+                    \(bind: severity.rawValue), 'open', \(bind: summary), \(bind: startsAt), NULL, \(bind: nowMillis()))
+            """).run()
+        return id
+    }
+
     static func incident(from row: any SQLRow) throws -> Incident {
         Incident(
             id: try row.decode(column: "id", as: String.self),

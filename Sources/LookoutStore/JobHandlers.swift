@@ -76,27 +76,17 @@ public enum JobHandlers {
         let service = try row.decode(column: "service", as: String?.self) ?? name
         let severity = Self.severity(try row.decode(column: "severity", as: String?.self))
         let startsAt = try row.decode(column: "starts_at", as: Int64.self)
-        let now = nowMillis()
         var incidentId = try row.decode(column: "incident_id", as: String?.self)
         var result = ""
         if incidentId == nil {
-            let windowStart = now - Int64(settings.correlationWindowMinutes) * 60_000
-            incidentId = try await db.raw("""
-                SELECT id FROM incidents WHERE org_id = \(bind: org) AND status = 'open' AND source = 'alert' AND service = \(bind: service)
-                AND updated_at >= \(bind: windowStart) ORDER BY opened_at DESC LIMIT 1
-                """).first()?.decode(column: "id", as: String.self)
-            if let existing = incidentId {
-                try await db.raw("UPDATE incidents SET updated_at = \(bind: now) WHERE org_id = \(bind: org) AND id = \(bind: existing)").run()
+            let windowStart = nowMillis() - Int64(settings.correlationWindowMinutes) * 60_000
+            if let existing = try await IncidentStore.joinOpenAlertIncident(organisationId: org, service: service, activeSince: windowStart, in: db) {
+                incidentId = existing
                 result = "joined incident \(existing)"
             } else {
-                let id = newIdentifier()
-                let summary = try row.decode(column: "summary", as: String?.self) ?? "\(name) is firing for \(service)."
-                try await db.raw("""
-                    INSERT INTO incidents (id, org_id, source, execution_id, application, service, pipeline_name, title, severity, status,
-                                           summary, opened_at, resolved_at, updated_at)
-                    VALUES (\(bind: id), \(bind: org), 'alert', NULL, NULL, \(bind: service), NULL, \(bind: "\(name) on \(service)"),
-                            \(bind: severity.rawValue), 'open', \(bind: summary), \(bind: startsAt), NULL, \(bind: now))
-                    """).run()
+                let id = try await IncidentStore.openForAlert(
+                    organisationId: org, service: service, name: name, severity: severity, startsAt: startsAt,
+                    summary: try row.decode(column: "summary", as: String?.self) ?? "\(name) is firing for \(service).", in: db)
                 incidentId = id
                 result = "opened incident \(id)"
             }

@@ -47,10 +47,10 @@ public enum EchoEventDecoder {
     }
 
     private static func decodeRaw(_ event: [String: JSONValue]) throws(EchoDecodingError) -> EchoEvent {
-        guard let details = try unflatten(event["details"], field: "details")?.objectValue else {
+        guard let details = try unflatten(event["details"], field: "details", shape: .everything)?.objectValue else {
             throw .invalidField("details", "expected an object")
         }
-        let content = try unflatten(event["content"], field: "content")
+        let content = try unflatten(event["content"], field: "content", shape: EchoShapes.content)
         let eventId = event["eventId"]?.nonEmptyString
         let type = details["type"]?.nonEmptyString
         let createdAt = details["created"]?.int64Value
@@ -97,7 +97,7 @@ public enum EchoEventDecoder {
     public static func fullExecution(fromBody body: Data) -> JSONValue? {
         guard case .object(let top)? = try? JSONValue.parse(body) else { return nil }
         if let raw = rawEvent(in: top) {
-            let content: JSONValue? = (try? unflatten(raw["content"], field: "payload")) ?? nil
+            let content: JSONValue? = (try? unflatten(raw["content"], field: "content", shape: .everything)) ?? nil
             if let execution = content?["execution"], execution.objectValue != nil { return execution }
             return nil
         }
@@ -160,10 +160,10 @@ public enum EchoEventDecoder {
     // MARK: - Helpers
 
     /// `flatten: true` sends `details` and `content` as JSON text.
-    private static func unflatten(_ value: JSONValue?, field: String) throws(EchoDecodingError) -> JSONValue? {
+    private static func unflatten(_ value: JSONValue?, field: String, shape: JSONShape) throws(EchoDecodingError) -> JSONValue? {
         guard case .string(let text)? = value else { return value }
         do {
-            return try JSONValue.parse(Data(text.utf8), shape: field == "content" ? EchoShapes.content : .everything)
+            return try JSONValue.parse(Data(text.utf8), shape: shape)
         } catch {
             throw .invalidField(field, "a flattened field must hold JSON text")
         }

@@ -119,7 +119,7 @@ public struct GateSimulator: Sendable {
                  "stageException": stage["context"]?["exception"] ?? .null]
             }))
         }
-        router.get("/_sim/triggers") { _, _ in try Self.json(.array(await catalog.recordedTriggers())) }
+        router.get("/_sim/triggers") { _, _ in try Self.json(.array(await catalog.recordedTriggerBodies())) }
         return router
     }
 

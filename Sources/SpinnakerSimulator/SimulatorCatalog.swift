@@ -86,8 +86,6 @@ public actor SimulatorCatalog {
 
     func serverGroups(application: String) -> [JSONValue] { serverGroups[application] ?? [] }
 
-    func recordedTriggers() -> [JSONValue] { triggers }
-
     func task(id: String) -> JSONValue? { tasks[id] }
 
     // MARK: - Writes

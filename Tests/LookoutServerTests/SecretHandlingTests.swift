@@ -66,13 +66,15 @@ import Testing
         #expect(responses[6].contains("not usable PEM"))
         let logs = recorder.all
         #expect(logs.contains { $0.contains("Spinnaker connected") }, "the recorder sees the connector's logs")
-        for text in responses + logs {
-            for secret in [Self.password, Self.gateToken, "SECRETKEYMATERIAL", webhookTokenSeen] where !secret.isEmpty {
-                #expect(!text.contains(secret) || (secret == webhookTokenSeen && !logs.contains(text)),
-                        "a secret leaked: \(text.prefix(200))")
-            }
+        let gateSecrets = [Self.password, Self.gateToken, "SECRETKEYMATERIAL"]
+        for text in responses {
+            for secret in gateSecrets { #expect(!text.contains(secret), "a Gate secret in a response: \(text.prefix(200))") }
         }
-        #expect(!logs.contains { $0.contains(webhookTokenSeen) }, "the webhook token is never logged")
+        for line in logs {
+            // The webhook token is shown to admins in responses on purpose, but never logged.
+            for secret in gateSecrets + [webhookTokenSeen] { #expect(!line.contains(secret), "a secret in a log line: \(line.prefix(200))") }
+        }
+        #expect(!webhookTokenSeen.isEmpty)
     }
 
     @Test func credentialsDescriptionIsRedacted() {

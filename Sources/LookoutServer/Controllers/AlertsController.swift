@@ -26,23 +26,6 @@ struct AlertsController {
         }
     }
 
-    /// The organisation of the token in the path (404 when unknown) or in the Bearer header (401).
-    private func organisation(pathToken: String?, request: Request) async throws -> String {
-        if let pathToken {
-            guard let org = try await dependencies.organisation(forWebhookToken: pathToken) else {
-                throw APIError(.notFound, "unknown_webhook_token", "No organisation has this webhook token.")
-            }
-            return org
-        }
-        guard let token = request.headers.bearerToken else {
-            throw APIError(.unauthorized, "unauthorized", "Send the webhook token as 'Authorization: Bearer <token>' or in the URL.")
-        }
-        guard let org = try await dependencies.organisation(forWebhookToken: token) else {
-            throw APIError(.unauthorized, "unauthorized", "The webhook token is not valid.")
-        }
-        return org
-    }
-
     func addRoutes(to group: RouterGroup<LookoutRequestContext>) {
         group.get("/alerts") { request, context in
             let principal = try context.require(.viewer)
@@ -56,7 +39,7 @@ struct AlertsController {
 
 
     private func receive(_ request: Request, kind: String, pathToken: String?, context: LookoutRequestContext) async throws -> Response {
-        let organisationId = try await organisation(pathToken: pathToken, request: request)
+        let organisationId = try await dependencies.webhookOrganisation(pathToken: pathToken, headers: request.headers, url: "/alerts/\(kind)")
         let body = try await WebhookBody.read(request, maxBytes: dependencies.configuration.webhookMaxBody)
         let document: JSONValue
         do {

@@ -15,25 +15,22 @@ struct SpinnakerWebhookController {
 
     func addRoutes(to router: Router<LookoutRequestContext>) {
         router.post("/spinnaker/webhook/:token") { request, context in
-            let token = try context.parameters.require("token")
-            guard let org = try await dependencies.organisation(forWebhookToken: token) else {
-                dependencies.metrics.eventReceived(type: "unknown", outcome: "rejected")
-                throw APIError(.notFound, "unknown_webhook_token", "No organisation has this webhook token.")
-            }
-            return try await receive(request, context: context, organisationId: org)
+            try await receive(request, context: context, pathToken: try context.parameters.require("token"))
         }
         router.post("/spinnaker/webhook") { request, context in
-            guard let token = request.headers.bearerToken else {
-                dependencies.metrics.eventReceived(type: "unknown", outcome: "rejected")
-                throw APIError(.unauthorized, "unauthorized",
-                               "Send the webhook token as 'Authorization: Bearer <token>' or in the URL /spinnaker/webhook/<token>.")
-            }
-            guard let org = try await dependencies.organisation(forWebhookToken: token) else {
-                dependencies.metrics.eventReceived(type: "unknown", outcome: "rejected")
-                throw APIError(.unauthorized, "unauthorized", "The webhook token is not valid.")
-            }
-            return try await receive(request, context: context, organisationId: org)
+            try await receive(request, context: context, pathToken: nil)
         }
+    }
+
+    private func receive(_ request: Request, context: LookoutRequestContext, pathToken: String?) async throws -> Response {
+        let org: String
+        do {
+            org = try await dependencies.webhookOrganisation(pathToken: pathToken, headers: request.headers, url: "/spinnaker/webhook")
+        } catch {
+            dependencies.metrics.eventReceived(type: "unknown", outcome: "rejected")
+            throw error
+        }
+        return try await receive(request, context: context, organisationId: org)
     }
 
 
